@@ -1,0 +1,1 @@
+"""Sparring: a practice partner for coaches."""

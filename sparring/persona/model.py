@@ -1,0 +1,137 @@
+"""The persona file format: what a trainer writes in `personas/*.yaml`.
+
+Strict on purpose (`extra="forbid"`): a misspelt key in a hand-written file
+must be an error with a line number, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Difficulty = Literal["easy", "realistic", "hard"]
+DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "realistic", "hard")
+
+Level = Annotated[float, Field(ge=0, le=10)]
+
+
+class Move(StrEnum):
+    """What the manager does next; chosen by code, voiced by the model."""
+
+    DEFLECT = "deflect"
+    CHALLENGE_LEGITIMACY = "challenge_legitimacy"
+    VENT = "vent"
+    YES_BUT = "yes_but"
+    PARTIAL_ADMISSION = "partial_admission"
+    REVEAL_CONCERN = "reveal_concern"
+    PROPOSE_GOAL = "propose_goal"
+    AGREE_NEXT_STEP = "agree_next_step"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Voice(Strict):
+    style: str = Field(description="How this person talks, in a sentence or two.")
+    habits: list[str] = Field(default_factory=list, description="Verbal tics, phrases, rhythms.")
+    never_says: list[str] = Field(
+        default_factory=list, description="Words or registers out of character for them."
+    )
+
+
+class Power(Strict):
+    requested_by: str = Field(description="Who asked for the coaching (e.g. 'HR', 'their VP', 'self').")
+    seniority: Literal["junior", "peer", "senior", "much_senior"] = Field(
+        description="The manager's seniority relative to the coach."
+    )
+    coach_type: Literal["internal", "external"] = Field(
+        "external", description="Whether the coach is an employee or an outside coach."
+    )
+    notes: str = Field("", description="Anything else about the power dynamics.")
+
+
+class Triggers(Strict):
+    """Prose for the trainer and the prompt; the numeric rules are in `Dynamics`."""
+
+    raises: list[str] = Field(description="What makes this person more resistant.")
+    lowers: list[str] = Field(description="What earns this person's trust.")
+
+
+def _default_pace() -> dict[Difficulty, float]:
+    return {"easy": 1.4, "realistic": 1.0, "hard": 0.6}
+
+
+class Dynamics(Strict):
+    """How each coded coach behaviour moves resistance (negative lowers it).
+
+    Rules are data so a trainer can tune one persona without touching code;
+    the engine clamps the sum per turn to `max_step` so no single turn flips a persona.
+    """
+
+    open_question: float = -0.8
+    closed_question: float = 0.2
+    closed_question_streak: float = Field(
+        0.6, description="Extra rise for each closed or leading question in a row after the first."
+    )
+    simple_reflection: float = -0.5
+    complex_reflection: float = -1.0
+    empathy: float = -0.7
+    affirmation: float = -0.5
+    goal_cocreation: float = -1.0
+    neutral_observation: float = -0.3
+    directive: float = 1.2
+    arguing: float = 1.2
+    judging: float = 1.5
+    pulling_rank: float = 1.5
+    max_step: float = Field(2.0, gt=0, le=5, description="Largest change in one turn, either way.")
+    pace: dict[Difficulty, float] = Field(
+        default_factory=_default_pace,
+        description="Multiplier on decreases per difficulty: how fast trust is earned.",
+    )
+
+
+class Concern(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    text: str = Field(description="The concern in the manager's own words, as they would admit it.")
+    reveal_below: Level = Field(description="May surface only when resistance is below this.")
+    hint: str = Field("", description="How it leaks out before it is admitted (optional).")
+
+
+class Persona(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Stable id used on the CLI and in URLs.")
+    name: str
+    role: str = Field(description="Job title and team, e.g. 'Head of Warehouse Operations, 42 staff'.")
+    organisation: str = Field(description="Company, industry and the pressures on it right now.")
+    scenario: str = Field(description="One paragraph the coach reads before starting.")
+    pattern: str = Field(description="The resistance pattern in a few words, e.g. 'the sceptic'.")
+    backstory: str
+    voice: Voice
+    resistance_style: str = Field(description="How resistance shows up in conversation.")
+    starting_resistance: dict[Difficulty, Level]
+    triggers: Triggers
+    dynamics: Dynamics = Field(default_factory=Dynamics)
+    concerns: list[Concern] = Field(min_length=1)
+    power: Power
+    opening_line: str
+    example_lines: dict[Move, list[str]] = Field(
+        description="At least one line per move; used as style examples and as the guard fallback."
+    )
+    starters: list[str] = Field(
+        default_factory=list, description="Suggested first lines for the coach in the UI."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> Persona:
+        missing = [m.value for m in Move if not self.example_lines.get(m)]
+        if missing:
+            raise ValueError(f"example_lines needs at least one line for: {', '.join(missing)}")
+        absent = [d for d in ("easy", "realistic", "hard") if d not in self.starting_resistance]
+        if absent:
+            raise ValueError(f"starting_resistance needs a value for: {', '.join(absent)}")
+        ids = [c.id for c in self.concerns]
+        if len(ids) != len(set(ids)):
+            raise ValueError("concern ids must be unique")
+        return self

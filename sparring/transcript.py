@@ -1,0 +1,75 @@
+"""The record of a practice session: shared by the engine, the evaluator's
+debrief, storage, exports and eval suites. Plain pydantic data, so a session
+can be saved and resumed with its hidden state exactly as it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sparring.evaluation.codes import TurnCodes
+from sparring.persona.model import Difficulty, Move
+
+
+class ManagerState(BaseModel):
+    """The manager's hidden state. Changes only through the engine's rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resistance: float = Field(ge=0, le=10)
+    revealed: list[str] = Field(default_factory=list, description="Concern ids revealed so far.")
+    commitments: list[str] = Field(default_factory=list, description="Next steps the manager agreed to.")
+    goal_proposed: bool = Field(False, description="The manager has proposed a goal of their own.")
+    closed_streak: int = Field(0, description="Closed or leading questions in a row.")
+    turn: int = 0
+
+    @property
+    def level(self) -> int:
+        """Resistance as the whole number shown to people."""
+        return round(self.resistance)
+
+
+class Timing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first_token_s: float | None = None
+    total_s: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class TurnRecord(BaseModel):
+    """One coach turn and the manager's reply to it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: int = Field(description="1-based turn number.")
+    coach: str
+    manager: str
+    codes: TurnCodes
+    move: Move
+    resistance_before: float
+    resistance_after: float
+    revealed_now: list[str] = Field(default_factory=list)
+    attempts: int = Field(1, description="Generations tried before the guards accepted one.")
+    fallback: bool = Field(False, description="The persona's own example line was used.")
+    guard_failures: list[str] = Field(default_factory=list)
+    timing: Timing = Field(default_factory=Timing)
+
+
+class Transcript(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    persona_id: str
+    persona_name: str
+    difficulty: Difficulty
+    opening: str
+    started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    state: ManagerState
+    turns: list[TurnRecord] = Field(default_factory=list)
+
+    def resistance_timeline(self) -> list[float]:
+        """Resistance at the start and after each turn."""
+        start = self.turns[0].resistance_before if self.turns else self.state.resistance
+        return [start, *(t.resistance_after for t in self.turns)]
