@@ -9,6 +9,7 @@ can reuse its cached prompt prefix across turns.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import threading
 from collections.abc import Iterator
@@ -66,6 +67,11 @@ class LlamaRuntime:
         self.lock = threading.Lock()
         self.n_ctx = n_ctx
 
+    def close(self) -> None:
+        """Free the model before interpreter shutdown, where llama.cpp's own finaliser fails noisily."""
+        with self.lock:
+            self.llama.close()
+
     def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
@@ -73,10 +79,12 @@ class LlamaRuntime:
 @lru_cache(maxsize=4)
 def load_runtime(path: Path, n_ctx: int, threads: int, seed: int) -> LlamaRuntime:
     """Load once per (file, context, threads); later calls share the instance."""
-    return LlamaRuntime(path, n_ctx, threads, seed)
+    runtime = LlamaRuntime(path, n_ctx, threads, seed)
+    atexit.register(runtime.close)
+    return runtime
 
 
-def _to_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+def _to_dicts(messages: list[BaseMessage]) -> list[Any]:
     return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
 
