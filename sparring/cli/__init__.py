@@ -16,6 +16,8 @@ COMMANDS: dict[str, str] = {
     "personas": "sparring.cli.personas:personas",
     "simulate": "sparring.cli.simulate:simulate",
     "annotate": "sparring.cli.annotate:annotate",
+    "eval": "sparring.cli.eval:eval_command",
+    "users": "sparring.cli.users:users",
 }
 
 
