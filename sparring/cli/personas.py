@@ -1,0 +1,104 @@
+"""`sparring personas`: browse, validate and preview persona files.
+
+Trainers author personas by hand; `validate` gives them the same precise
+messages the app would, and `show` prints the exact system prompt the model
+receives, so a persona can be checked without starting a conversation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sparring.persona.loader import get_persona, load_personas, validate_files
+from sparring.persona.model import DIFFICULTIES, Persona
+from sparring.persona.problems import display_path
+from sparring.settings import load_settings
+
+
+@click.group()
+def personas() -> None:
+    """List, validate and preview the managers you can practise with."""
+
+
+def _resistance(persona: Persona) -> str:
+    return " / ".join(f"{persona.starting_resistance[d]:g}" for d in DIFFICULTIES)
+
+
+@personas.command("list")
+@click.option("--ids", is_flag=True, help="Print only the ids, one per line (for scripts).")
+def list_personas(ids: bool) -> None:
+    """Show every persona with its resistance pattern and starting resistance."""
+    found = load_personas(load_settings().personas_dir)
+    if ids:
+        for persona_id in found:
+            click.echo(persona_id)
+        return
+    console = Console(soft_wrap=False)
+    wide = console.width >= 110  # narrower: the role goes under the name instead of its own column
+    table = Table(title="Personas", title_justify="left")
+    table.add_column("id", style="bold", no_wrap=True)
+    table.add_column("name" if wide else "name / role", ratio=2)
+    if wide:
+        table.add_column("role", ratio=3)
+    table.add_column("pattern", ratio=2)
+    table.add_column("resistance\neasy/real/hard", justify="center", no_wrap=True)
+    table.add_column("concerns", justify="right", no_wrap=True)
+    for p in found.values():
+        who = [Text(p.name), Text(p.role)] if wide else [Text.assemble(p.name, "\n", (p.role, "dim"))]
+        table.add_row(Text(p.id), *who, Text(p.pattern), _resistance(p), str(len(p.concerns)))
+    console.print(table)
+    click.echo("Practise with one: sparring chat --persona ID   Preview its prompt: sparring personas show ID")
+
+
+@personas.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check persona files (default: the personas folder); exit 1 if any is invalid.
+
+    Folders are expanded to their *.yaml files. Ids must match file names and be
+    unique among the files checked together.
+    """
+    targets = list(paths) or [load_settings().personas_dir]
+    report = validate_files(targets)
+    if not report:
+        shown = ", ".join(display_path(p) for p in targets)
+        click.echo(f"{shown}: no persona files (*.yaml) found", err=True)
+        raise SystemExit(1)
+    bad = 0
+    for path, problems in report.items():
+        if not problems:
+            click.echo(f"ok  {display_path(path)}")
+            continue
+        bad += 1
+        for problem in problems:
+            click.echo(str(problem))
+    if bad:
+        click.echo(f"{bad} of {len(report)} file(s) invalid.")
+        raise SystemExit(1)
+
+
+@personas.command()
+@click.argument("persona_id", metavar="ID")
+@click.option("--difficulty", type=click.Choice(DIFFICULTIES), default="realistic", show_default=True,
+              help="The difficulty to render the prompt for.")
+def show(persona_id: str, difficulty: str) -> None:
+    """Print the exact system prompt the model receives for this persona."""
+    from sparring.persona.prompt import render_system_prompt
+
+    settings = load_settings()
+    persona = get_persona(settings, persona_id)
+    level = next(d for d in DIFFICULTIES if d == difficulty)
+    click.echo(render_system_prompt(persona, level, settings))
+
+
+@personas.command()
+def schema() -> None:
+    """Print the JSON Schema of persona files (for editors and other tools)."""
+    from sparring.persona.schema import render_schema
+
+    click.echo(render_schema(), nl=False)
