@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     users_file: Path | None = Field(
         None, description="Users for password login (multi-user mode): 'name:hash' per line."
     )
+    models: str = Field(
+        "", description="Models offered in the web app's settings, comma-separated, e.g. 'local,openai:gpt-4o-mini'."
+    )
+    users: str | None = Field(
+        None, description="Password-login users as 'name:hash' entries, comma-separated (instead of users_file)."
+    )
     host: str = Field("127.0.0.1", description="Address the web app binds to.")
     port: int = Field(8000, description="Port the web app listens on.")
 

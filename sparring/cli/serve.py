@@ -21,6 +21,9 @@ def serve(host: str | None, port: int | None, model: str | None, watch: bool) ->
     settings = load_settings().with_model(model)
     # Fail here, in the terminal, rather than on the first chat message.
     check_model(settings.model, settings)
+    from sparring.ui.auth import auth_config
+
+    auth_config(settings)  # a bad users file or missing secret fails here, in one line
     env = dict(os.environ, SPARRING_MODEL=settings.model)
     host = host or settings.host
     port = port or settings.port

@@ -1,0 +1,93 @@
+-- Chainlit's SQLAlchemyDataLayer tables (it creates none itself) plus Sparring's own
+-- practice table. Applied on first start; every statement is idempotent.
+-- Column names follow Chainlit's StepDict/ElementDict/Feedback keys exactly, because
+-- the data layer inserts whatever keys those dicts carry.
+
+CREATE TABLE IF NOT EXISTS users (
+    "id" UUID PRIMARY KEY,
+    "identifier" TEXT NOT NULL UNIQUE,
+    "metadata" JSONB NOT NULL DEFAULT '{}',
+    "createdAt" TEXT
+);
+
+CREATE TABLE IF NOT EXISTS threads (
+    "id" UUID PRIMARY KEY,
+    "createdAt" TEXT,
+    "name" TEXT,
+    "userId" UUID,
+    "userIdentifier" TEXT,
+    "tags" TEXT[],
+    "metadata" JSONB,
+    FOREIGN KEY ("userId") REFERENCES users("id") ON DELETE CASCADE
+);
+
+CREATE TABLE IF NOT EXISTS steps (
+    "id" UUID PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "type" TEXT NOT NULL,
+    "threadId" UUID NOT NULL,
+    "parentId" UUID,
+    "streaming" BOOLEAN NOT NULL DEFAULT FALSE,
+    "waitForAnswer" BOOLEAN,
+    "isError" BOOLEAN,
+    "metadata" JSONB,
+    "tags" TEXT[],
+    "input" TEXT,
+    "output" TEXT,
+    "createdAt" TEXT,
+    "command" TEXT,
+    "modes" JSONB,
+    "start" TEXT,
+    "end" TEXT,
+    "generation" JSONB,
+    "showInput" TEXT,
+    "language" TEXT,
+    "indent" INTEGER,
+    "defaultOpen" BOOLEAN,
+    "autoCollapse" BOOLEAN,
+    "icon" TEXT,
+    FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE
+);
+
+CREATE TABLE IF NOT EXISTS elements (
+    "id" UUID PRIMARY KEY,
+    "threadId" UUID,
+    "type" TEXT,
+    "url" TEXT,
+    "chainlitKey" TEXT,
+    "name" TEXT NOT NULL,
+    "display" TEXT,
+    "objectKey" TEXT,
+    "size" TEXT,
+    "page" INTEGER,
+    "language" TEXT,
+    "forId" UUID,
+    "mime" TEXT,
+    "props" JSONB,
+    "autoPlay" BOOLEAN,
+    "playerConfig" JSONB,
+    FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE
+);
+
+CREATE TABLE IF NOT EXISTS feedbacks (
+    "id" UUID PRIMARY KEY,
+    "forId" UUID NOT NULL,
+    "threadId" UUID,
+    "value" INTEGER NOT NULL,
+    "comment" TEXT
+);
+
+-- One row per practice session (= Chainlit thread): the Transcript with the hidden
+-- ManagerState, the options it was started with, and the debrief once it has ended.
+CREATE TABLE IF NOT EXISTS sparring_sessions (
+    "thread_id" TEXT PRIMARY KEY,
+    "user_identifier" TEXT NOT NULL,
+    "persona_id" TEXT NOT NULL,
+    "record" JSONB NOT NULL,
+    "updated_at" TEXT NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS threads_user_idx ON threads ("userId");
+CREATE INDEX IF NOT EXISTS steps_thread_idx ON steps ("threadId");
+CREATE INDEX IF NOT EXISTS elements_thread_idx ON elements ("threadId");
+CREATE INDEX IF NOT EXISTS sparring_sessions_user_idx ON sparring_sessions ("user_identifier");

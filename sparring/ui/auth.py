@@ -1,0 +1,168 @@
+"""Accounts: salted scrypt password hashes, the users file, and the signing secret.
+
+Two modes. Multi-user: a users file (`SPARRING_USERS_FILE`, lines `name:hash`) or
+`SPARRING_USERS` (the same entries separated by commas); people log in with a
+password and each sees only their own sessions. Single-user (neither set): no
+login page; everyone is the local user, so history still works. Chainlit signs
+its login cookie with `CHAINLIT_AUTH_SECRET`; single-user mode generates one and
+keeps it in the data folder so sessions survive restarts, multi-user mode refuses
+to start without one an operator chose.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sparring.errors import UserError
+from sparring.settings import Settings
+
+LOCAL_USER = "local"
+SECRET_FILE = "auth_secret"
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+# scrypt cost: 16 MiB and ~50 ms per check; stored in each hash so it can change later.
+_N, _R, _P = 2**14, 8, 1
+
+
+class AccountError(UserError):
+    """A users file, user entry or auth setting is wrong; the message says where and how to fix it."""
+
+
+def hash_password(password: str) -> str:
+    """`scrypt$N$r$p$salt$hash` (base64); a fresh random salt every time."""
+    if not password:
+        raise AccountError("A password cannot be empty.")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Constant-time check; a malformed hash simply fails."""
+    try:
+        scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        salt, expected = base64.b64decode(salt_b64), base64.b64decode(digest_b64)
+        actual = hashlib.scrypt(
+            password.encode("utf-8"), salt=salt, n=int(n), r=int(r), p=int(p),
+            dklen=len(expected), maxmem=128 * 1024 * 1024,
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def parse_users(text: str, source: str, separator: str = "\n") -> dict[str, str]:
+    """Entries `name:hash`; blank lines and `#` comments are skipped. Errors name the line."""
+    users: dict[str, str] = {}
+    for number, raw in enumerate(text.split(separator), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{source}:{number}" if separator == "\n" else f"{source} entry {number}"
+        name, sep, hashed = line.partition(":")
+        if not sep or not hashed:
+            raise AccountError(
+                f"{where}: expected 'name:hash'; add users with `sparring users add NAME`."
+            )
+        if not NAME_RE.match(name):
+            raise AccountError(
+                f"{where}: user name {name!r} may use letters, digits and . _ @ - (up to 64)."
+            )
+        if not hashed.startswith("scrypt$") or hashed.count("$") != 5:
+            raise AccountError(
+                f"{where}: the password for {name!r} is not a scrypt hash; "
+                "set it with `sparring users add NAME`."
+            )
+        if name in users:
+            raise AccountError(f"{where}: user {name!r} is listed twice.")
+        users[name] = hashed
+    return users
+
+
+def load_users(settings: Settings) -> dict[str, str] | None:
+    """The configured users, or None in single-user mode."""
+    env_users: str | None = getattr(settings, "users", None)
+    if settings.users_file is None and not env_users:
+        return None
+    users: dict[str, str] = {}
+    if settings.users_file is not None:
+        path = settings.users_file
+        if not path.is_file():
+            raise AccountError(
+                f"{path}: users file not found (SPARRING_USERS_FILE); "
+                "create it with `sparring users add NAME`."
+            )
+        users.update(parse_users(path.read_text("utf-8"), str(path)))
+    if env_users:
+        users.update(parse_users(env_users, "SPARRING_USERS", separator=","))
+    if not users:
+        raise AccountError(
+            "Multi-user mode is on but no users are defined: run `sparring users add NAME`."
+        )
+    return users
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """How the app authenticates; `users` is None in single-user mode."""
+
+    users: dict[str, str] | None
+    secret: str
+
+    @property
+    def multi_user(self) -> bool:
+        return self.users is not None
+
+
+def _local_secret(data_dir: Path) -> str:
+    path = data_dir / SECRET_FILE
+    if path.is_file():
+        existing = path.read_text("utf-8").strip()
+        if existing:
+            return existing
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+def auth_config(settings: Settings) -> AuthConfig:
+    """Decide the mode and the secret; raises `AccountError` when multi-user lacks a secret."""
+    users = load_users(settings)
+    if users is not None:
+        if not settings.auth_secret:
+            raise AccountError(
+                "Multi-user mode needs a secret to sign logins: set SPARRING_AUTH_SECRET to a long "
+                "random string (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+        return AuthConfig(users=users, secret=settings.auth_secret)
+    return AuthConfig(users=None, secret=settings.auth_secret or _local_secret(settings.data_dir))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(12))
+
+
+def check_login(config: AuthConfig, name: str, password: str) -> bool:
+    """True when the name exists and the password matches; unknown names cost the same time."""
+    if config.users is None:
+        return False
+    stored = config.users.get(name)
+    if stored is None:
+        verify_password(password, _dummy_hash())
+        return False
+    return verify_password(password, stored)

@@ -1,0 +1,65 @@
+"""Ending a session: the debrief with its chart and the exports."""
+
+from __future__ import annotations
+
+import logging
+
+import chainlit as cl
+
+from sparring.transcript import Transcript
+from sparring.ui import render
+from sparring.ui.state import AppState, Live, save
+
+log = logging.getLogger("sparring.ui")
+
+
+def judged_transcript(live: Live) -> Transcript:
+    """The transcript with the judge's codes where it produced them: the debrief scores
+    the best coding available, while the stored transcript keeps the engine's own."""
+    transcript = live.session.transcript
+    if not live.stored.judge_codes:
+        return transcript
+    turns = [
+        t.model_copy(update={"codes": live.stored.judge_codes.get(t.index, t.codes)})
+        for t in transcript.turns
+    ]
+    return transcript.model_copy(update={"turns": turns})
+
+
+async def end_session(app: AppState, live: Live) -> None:
+    """Produce and show the debrief once; later calls point back to it."""
+    if live.stored.ended:
+        await cl.Message(content="This session has ended — your debrief is above. "
+                         "Start a **New chat** to practise again.", author="Sparring").send()
+        return
+    if not live.session.transcript.turns:
+        await cl.Message(content="Nothing to debrief yet: say something to the manager first.",
+                         author="Sparring").send()
+        return
+    for task in list(live.judge_tasks):  # let pending judge notes land in the debrief
+        try:
+            await task
+        except Exception:
+            log.exception("judge task failed before the debrief")
+    from sparring.evaluation.debrief import build_debrief, build_debrief_llm
+
+    transcript = judged_transcript(live)
+    spec = app.judge_spec(live.stored.options.model)
+    async with cl.Step(name="Debrief", type="tool", show_input=False) as step:
+        step.output = "Reviewing the session…"
+        if app.judge_enabled(live.stored.options.model):
+            debrief = await build_debrief_llm(transcript, app.model(spec), app.settings)
+        else:  # embedded model only: template alternatives, no minute-long wait
+            debrief = build_debrief(transcript)
+        step.output = f"Scored {len(transcript.turns)} turns."
+    markdown = debrief.to_markdown()
+    if live.end_action_for is not None:
+        for action in live.end_action_for.actions:
+            await action.remove()
+        live.end_action_for.actions = []
+    await cl.Message(content=render.chat_markdown(markdown), author="Sparring",
+                     elements=render.debrief_elements(transcript, debrief)).send()
+    live.stored.ended = True
+    live.stored.debrief_markdown = markdown
+    live.stored.debrief = debrief.model_dump(mode="json")
+    await save(live)

@@ -1,0 +1,124 @@
+"""Process-wide and per-chat state of the web app.
+
+`AppState` is built once in `app.py` from settings (no I/O until first use);
+`Live` is one coach's open practice, kept in Chainlit's user session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import chainlit as cl
+from chainlit.data import get_data_layer
+from langchain_core.language_models import BaseChatModel
+
+from sparring.persona.loader import load_personas
+from sparring.persona.model import Persona
+from sparring.providers import make_chat_model
+from sparring.settings import Settings
+from sparring.storage.datalayer import SparringDataLayer
+from sparring.storage.sessions import PracticeStore, StoredPractice
+from sparring.ui.auth import AuthConfig
+
+if TYPE_CHECKING:
+    from sparring.engine.session import PracticeSession
+    from sparring.evaluation.judge import LLMJudge
+
+log = logging.getLogger("sparring.ui")
+LIVE_KEY = "sparring_live"
+
+
+@dataclass
+class AppState:
+    """Settings, auth mode and the models, shared by every chat in this process."""
+
+    settings: Settings
+    auth: AuthConfig
+    _models: dict[str, BaseChatModel] = field(default_factory=dict)
+    _judges: dict[str, LLMJudge] = field(default_factory=dict)
+
+    def personas(self) -> dict[str, Persona]:
+        """Read on each use so a trainer's edit shows on the next chat without a restart."""
+        return load_personas(self.settings.personas_dir)
+
+    def model(self, spec: str) -> BaseChatModel:
+        """One model per spec; the fake gets a fresh instance so scripted replies start over."""
+        if spec == "fake":
+            return make_chat_model(spec, self.settings)
+        if spec not in self._models:
+            self._models[spec] = make_chat_model(spec, self.settings)
+        return self._models[spec]
+
+    def judge_spec(self, model_spec: str) -> str:
+        return self.settings.judge_model or model_spec
+
+    def judge(self, model_spec: str) -> LLMJudge:
+        from sparring.evaluation.judge import make_judge
+
+        spec = self.judge_spec(model_spec)
+        if spec not in self._judges:
+            self._judges[spec] = make_judge(self.settings.with_model(spec))
+        return self._judges[spec]
+
+    def judge_enabled(self, model_spec: str) -> bool:
+        """Whether the LLM tier runs at all (it does not help with only the embedded model)."""
+        from sparring.evaluation.judge import llm_tier_enabled
+
+        return llm_tier_enabled(self.settings.with_model(model_spec))
+
+    def judge_waits_for_reply(self, model_spec: str) -> bool:
+        """The embedded model serves one call at a time: a judge started first would hold it
+        and delay the reply, so with `local` on both sides the judge starts after the reply."""
+        return model_spec == "local" and self.judge_spec(model_spec) == "local"
+
+    @staticmethod
+    def store() -> PracticeStore | None:
+        layer = get_data_layer()
+        return layer.practice if isinstance(layer, SparringDataLayer) else None
+
+
+@dataclass
+class Live:
+    """One open practice: the engine session, what is stored, and what is on screen."""
+
+    persona: Persona
+    session: PracticeSession
+    stored: StoredPractice
+    end_action_for: cl.Message | None = None
+    meters: list[cl.CustomElement] = field(default_factory=list)
+    judge_tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    named: bool = False
+
+    def sync(self) -> None:
+        """Copy the engine's transcript into the stored record before saving."""
+        self.stored.transcript = self.session.transcript
+
+
+def get_live() -> Live | None:
+    live = cl.user_session.get(LIVE_KEY)
+    return live if isinstance(live, Live) else None
+
+
+def set_live(live: Live | None) -> None:
+    cl.user_session.set(LIVE_KEY, live)
+
+
+def current_user() -> str:
+    user = cl.context.session.user
+    return user.identifier if user else "local"
+
+
+async def save(live: Live) -> None:
+    """Persist after every change; a failed save is logged, never shown mid-conversation."""
+    store = AppState.store()
+    if store is None:
+        return
+    live.sync()
+    try:
+        await store.save(cl.context.session.thread_id, current_user(), live.stored)
+    except Exception:
+        log.exception("could not save practice session %s", cl.context.session.thread_id)

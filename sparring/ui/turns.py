@@ -1,0 +1,184 @@
+"""One coach turn on screen: stream the reply, show feedback, run the judge beside it.
+
+Order matters for the coach's experience: the manager's reply streams first; the
+rules-tier codes arrive with it (at `Done`); the LLM judge, started in the
+background, may refine the note later. A model failure leaves the coach's message
+in place with a Retry button, and the engine has not advanced its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, cast
+
+import chainlit as cl
+from chainlit.utils import utc_now
+
+from sparring.engine.events import Done, Reset, Token
+from sparring.errors import USER_FACING, UserError
+from sparring.evaluation.judge import JudgeResult
+from sparring.transcript import TurnRecord
+from sparring.ui import render
+from sparring.ui.state import AppState, Live, save
+
+log = logging.getLogger("sparring.ui")
+
+END_ACTION = "end_session"
+RETRY_ACTION = "retry_turn"
+
+
+def end_action() -> cl.Action:
+    return cl.Action(name=END_ACTION, payload={}, label="End session", icon="flag",
+                     tooltip="Finish and see your debrief")
+
+
+STARTER_ACTION = "starter_line"
+
+
+def starter_actions(lines: list[str], limit: int = 3) -> list[cl.Action]:
+    """The persona's suggested first lines as buttons under the opening (Chainlit only shows
+    its own starters on an empty chat, and here the manager always speaks first)."""
+    return [
+        cl.Action(name=STARTER_ACTION, payload={"text": line}, icon="message-square",
+                  label=line if len(line) <= 70 else line[:69].rstrip() + "…", tooltip=line)
+        for line in lines[:limit]
+    ]
+
+
+def retry_action(text: str, coach_id: str | None) -> cl.Action:
+    return cl.Action(name=RETRY_ACTION, payload={"text": text, "coach_id": coach_id},
+                     label="Retry", icon="rotate-ccw", tooltip="Send the same line again")
+
+
+async def move_end_action(live: Live, message: cl.Message) -> None:
+    """Keep a single End-session button, on the newest manager reply."""
+    if live.end_action_for is not None:
+        for action in live.end_action_for.actions:
+            await action.remove()
+        live.end_action_for.actions = []
+    live.end_action_for = message
+
+
+def _context(live: Live) -> str:
+    turns = live.session.transcript.turns
+    return turns[-1].manager if turns else live.session.transcript.opening
+
+
+async def _open_note(live: Live, coach_id: str | None) -> cl.Step | None:
+    if not live.stored.options.live_feedback:
+        return None
+    # Parent = the run step Chainlit opened for this coach message (else the message), so
+    # the note sits between the coach's line and the manager's reply, which starts later.
+    run = cl.context.current_step
+    note = cl.Step(name=render.FEEDBACK_STEP, type="tool", parent_id=run.id if run else coach_id,
+                   show_input=False, default_open=True)
+    note.start = utc_now()
+    note.output = "Coding your turn…"
+    await note.send()
+    return note
+
+
+async def _judge_later(app: AppState, live: Live, note: cl.Step | None, index_hint: int,
+                       started: asyncio.Task[JudgeResult], done: asyncio.Event,
+                       record_box: list[TurnRecord]) -> None:
+    """Wait for the judge and the turn; then refine the note and store the judge's codes."""
+    try:
+        result = await started
+    except Exception:  # advisory only: the rules codes already stand
+        log.exception("judge failed on turn %s", index_hint)
+        return
+    await done.wait()
+    if not record_box:
+        return  # the turn failed; nothing to refine
+    record = record_box[0]
+    if result.source != "rules":
+        live.stored.judge_codes[record.index] = result.codes
+        await save(live)
+    if note is not None and result.codes != record.codes:
+        note.output = render.feedback_note(result.codes, judged=result.source != "rules")
+        await note.update()
+
+
+async def play_turn(app: AppState, live: Live, text: str, coach_id: str | None) -> TurnRecord | None:
+    """Run one turn end to end; returns the record, or None when the model failed."""
+    options = live.stored.options
+    use_judge = app.judge_enabled(options.model)
+    judge = app.judge(options.model) if use_judge else None
+    context = _context(live)
+    note = await _open_note(live, coach_id)
+    done, record_box = asyncio.Event(), list[TurnRecord]()
+    judge_task: asyncio.Task[JudgeResult] | None = None
+    if judge is not None and not app.judge_waits_for_reply(options.model):
+        judge_task = asyncio.create_task(judge.acode(text, context))
+        _track(live, asyncio.create_task(
+            _judge_later(app, live, note, len(live.session.transcript.turns) + 1,
+                         judge_task, done, record_box)))
+
+    reply = cl.Message(content="", author=live.persona.name)
+    try:
+        record = await _stream(live, reply, text)
+    except UserError as exc:  # the line itself is unusable (empty, too long): no point retrying
+        await _failed(reply, note, None, coach_id, str(exc))
+        return None
+    except USER_FACING as exc:
+        await _failed(reply, note, text, coach_id, str(exc))
+        return None
+    except Exception as exc:
+        log.exception("turn failed")
+        await _failed(reply, note, text, coach_id,
+                      f"Something went wrong on our side ({type(exc).__name__}). "
+                      "Your message is kept; press Retry.")
+        return None
+    finally:
+        done.set()
+    record_box.append(record)
+
+    reply.content = record.manager
+    if options.show_meter:
+        meter = render.meter_element(record.resistance_before, record.resistance_after)
+        reply.elements = [cast(Any, meter)]
+        live.meters.append(meter)
+    await move_end_action(live, reply)
+    reply.actions = [end_action()]
+    await reply.send()
+
+    if note is not None:
+        note.output = render.feedback_note(record.codes)
+        note.end = utc_now()
+        await note.update()
+    if judge is not None and judge_task is None:  # local model: judge after the reply
+        judge_task = asyncio.create_task(judge.acode(text, context))
+        _track(live, asyncio.create_task(
+            _judge_later(app, live, note, record.index, judge_task, done, record_box)))
+    await save(live)
+    return record
+
+
+async def _stream(live: Live, reply: cl.Message, text: str) -> TurnRecord:
+    async for event in live.session.turn(text):
+        if isinstance(event, Token):
+            await reply.stream_token(event.text)
+        elif isinstance(event, Reset):
+            reply.content = ""
+            if reply.streaming:
+                await cl.context.emitter.send_token(id=reply.id, token="", is_sequence=True)
+        elif isinstance(event, Done):
+            return event.record
+    raise RuntimeError("the engine ended a turn without a Done event")
+
+
+async def _failed(reply: cl.Message, note: cl.Step | None, text: str | None,
+                  coach_id: str | None, problem: str) -> None:
+    if reply.streaming:
+        await reply.remove()
+    if note is not None:
+        await note.remove()
+    actions = [retry_action(text, coach_id)] if text else []
+    await cl.Message(content=f"**The manager could not reply.** {problem}", author="Sparring",
+                     actions=actions).send()
+
+
+def _track(live: Live, task: asyncio.Task[None]) -> None:
+    live.judge_tasks.add(task)
+    task.add_done_callback(live.judge_tasks.discard)
