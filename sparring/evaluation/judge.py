@@ -134,6 +134,7 @@ def response_kwargs(model: BaseChatModel) -> dict[str, Any]:
     """
     from sparring.providers.local import LocalChatModel
 
+    model = getattr(model, "inner", model)  # see through wrappers such as the eval cache
     if isinstance(model, LocalChatModel):
         return {"response_format": {"type": "json_object", "schema": judge_schema()}}
     if type(model).__module__.startswith("langchain_openai"):

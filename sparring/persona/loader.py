@@ -55,7 +55,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _SafeBase  # type: ignore[assignment]
 
 
-class _Loader(_SafeBase):
+class TextLoader(_SafeBase):
     """SafeLoader minus YAML 1.1 surprises: dates and yes/no/on/off stay the text the trainer typed."""
 
     def construct_text(self, node: yaml.ScalarNode) -> str:
@@ -66,8 +66,8 @@ class _Loader(_SafeBase):
         return value.lower() == "true" if value.lower() in ("true", "false") else value
 
 
-_Loader.add_constructor("tag:yaml.org,2002:bool", _Loader.construct_yaml_bool)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_text)
+TextLoader.add_constructor("tag:yaml.org,2002:bool", TextLoader.construct_yaml_bool)
+TextLoader.add_constructor("tag:yaml.org,2002:timestamp", TextLoader.construct_text)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def _runaway_quote(text: str, error_line: int) -> int | None:
     return found
 
 
-def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> Problem:
+def yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):
         return Problem(path, _line_at(text, exc.position), f"character #x{exc.character:04x} is not allowed",
                        hint="is this a binary file? save the persona as plain UTF-8 text")
@@ -158,9 +158,9 @@ def _read_text(path: Path) -> str:
 
 def _parse(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
     try:
-        loader = _Loader(text)  # the reader rejects control characters here, before parsing
+        loader = TextLoader(text)  # the reader rejects control characters here, before parsing
     except yaml.YAMLError as exc:
-        raise PersonaFileError([_yaml_problem(path, text, exc)]) from exc
+        raise PersonaFileError([yaml_problem(path, text, exc)]) from exc
     try:
         root = loader.get_single_node()
         if root is None:
@@ -170,7 +170,7 @@ def _parse(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
             raise PersonaFileError(dupes)
         return root, loader.construct_document(root)
     except yaml.YAMLError as exc:
-        raise PersonaFileError([_yaml_problem(path, text, exc)]) from exc
+        raise PersonaFileError([yaml_problem(path, text, exc)]) from exc
     except RecursionError as exc:
         raise PersonaFileError([Problem(path, 1, "nesting is too deep", hint="simplify the file")]) from exc
     except (ValueError, TypeError, OverflowError) as exc:  # a value YAML itself cannot build
