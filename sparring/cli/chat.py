@@ -1,0 +1,155 @@
+"""`sparring chat`: practise in the terminal, with the manager's reply streamed as it is written.
+
+Also home of the small helpers `sparring simulate` shares: building a
+session from flags and turning user-facing errors into exit code 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import click
+
+from sparring.errors import USER_FACING
+from sparring.persona.model import DIFFICULTIES, Difficulty
+from sparring.transcript import TurnRecord
+
+if TYPE_CHECKING:
+    from sparring.engine.session import PracticeSession
+
+QUIT_WORDS = ("/quit", "/exit")
+
+
+class CliError(click.ClickException):
+    """A user-facing error: printed as one `Error: ...` line, exit code 2 (as `sparring.cli.main`)."""
+
+    exit_code = 2
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn our user-facing errors into a one-line message and exit 2, also under CliRunner."""
+    try:
+        yield
+    except USER_FACING as exc:
+        raise CliError(str(exc)) from exc
+
+
+def open_session(
+    persona_id: str, difficulty: Difficulty, model: str | None, seed: int | None
+) -> PracticeSession:
+    """A `PracticeSession` from command-line flags; `--seed` also seeds the model's sampler."""
+    from sparring.engine.session import PracticeSession
+    from sparring.persona.loader import get_persona
+    from sparring.providers import make_chat_model
+    from sparring.settings import load_settings
+
+    settings = load_settings().with_model(model)
+    if seed is not None:
+        settings = settings.model_copy(update={"seed": seed})
+    persona = get_persona(settings, persona_id)
+    chat_model = make_chat_model(settings.model, settings)
+    return PracticeSession(persona, difficulty, chat_model, settings, seed=seed)
+
+
+def state_line(record: TurnRecord) -> str:
+    """What a trainer wants to see after each reply: how resistance moved and why, and the move."""
+    labels = [
+        f"{value} {name}" if isinstance(value, str) else name.replace("_", " ")
+        for name, value in record.codes.model_dump(exclude={"reasons"}).items()
+        if value
+    ]
+    coded = ", ".join(labels)
+    parts = [
+        f"resistance {record.resistance_before:.1f} → {record.resistance_after:.1f}",
+        f"move {record.move.value}",
+        f"coach: {coded or 'nothing coded'}",
+    ]
+    if record.revealed_now:
+        parts.append(f"revealed {', '.join(record.revealed_now)}")
+    if record.fallback or record.attempts > 1:
+        parts.append(f"attempts {record.attempts}{' (fallback line)' if record.fallback else ''}")
+    return "[" + " · ".join(parts) + "]"
+
+
+async def _stream_reply(session: PracticeSession, coach_text: str, name: str, show_state: bool) -> None:
+    from sparring.engine.events import Done, Reset, Token
+
+    click.echo(f"{name}: ", nl=False)
+    async for event in session.turn(coach_text):
+        if isinstance(event, Token):
+            click.echo(event.text, nl=False)
+        elif isinstance(event, Reset):
+            click.secho(" …", dim=True)
+            click.echo(f"{name}: ", nl=False)
+        elif isinstance(event, Done):
+            click.echo("")
+            if show_state:
+                click.secho(state_line(event.record), dim=True)
+
+
+def _interactive(session: PracticeSession, show_state: bool) -> None:
+    name = session.persona.name
+    # Evaluate the system prompt while the coach reads the opening line (embedded model).
+    threading.Thread(target=lambda: asyncio.run(session.warm_up()), daemon=True).start()
+    click.echo(f"{name}: {session.opening}")
+    click.secho("(Type /quit or press Ctrl-D to end.)", dim=True)
+    with asyncio.Runner() as runner:
+        while True:
+            try:
+                line = click.prompt("You", prompt_suffix=": ", default="", show_default=False)
+            except click.exceptions.Abort:  # Ctrl-D or Ctrl-C at the prompt
+                click.echo("")
+                break
+            if line.strip().lower() in QUIT_WORDS:
+                break
+            if not line.strip():
+                continue
+            try:
+                runner.run(_stream_reply(session, line, name, show_state))
+            except USER_FACING as exc:  # e.g. the model failed: the conversation is kept
+                click.echo("")
+                click.secho(f"{exc}", fg="yellow", err=True)
+            except KeyboardInterrupt:
+                click.echo("")
+                break
+    turns = len(session.transcript.turns)
+    click.echo(f"Goodbye. You practised {turns} turn{'s' if turns != 1 else ''} with {name}.")
+
+
+@click.command()
+@click.option("--persona", "persona_id", default="sceptic", show_default=True, help="Persona id.")
+@click.option(
+    "--difficulty",
+    type=click.Choice(DIFFICULTIES),
+    default="realistic",
+    show_default=True,
+    help="How guarded the manager starts and how fast trust is earned.",
+)
+@click.option("--model", default=None, help="local, fake or openai:<model> (default: settings).")
+@click.option("--say", default=None, help="Print one manager reply to this coach line and exit.")
+@click.option("--seed", type=int, default=None, help="Seed for move choice and sampling.")
+@click.option("--show-state", is_flag=True, help="After each reply show resistance and the move.")
+def chat(
+    persona_id: str,
+    difficulty: Difficulty,
+    model: str | None,
+    say: str | None,
+    seed: int | None,
+    show_state: bool,
+) -> None:
+    """Talk to a resistant manager in the terminal."""
+    with user_errors():
+        session = open_session(persona_id, difficulty, model, seed)
+    if say is None:
+        _interactive(session, show_state)
+        return
+    with user_errors():
+        record = asyncio.run(session.reply(say))
+    click.echo(record.manager)
+    if show_state:
+        click.echo(state_line(record), err=True)

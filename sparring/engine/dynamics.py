@@ -1,0 +1,122 @@
+"""How a coded coach turn moves the manager's resistance.
+
+Rules, not model judgement: each code present in `TurnCodes` contributes the
+weight the persona file gives it (`persona.dynamics`), decreases are scaled
+by the difficulty's pace, and the net change is clamped to `max_step`. A turn
+that mixes a reflection with unrequested advice therefore nets out instead of
+counting only its best or worst part. `explain_delta` returns the same terms
+the update uses, so a trainer or the UI can show exactly why resistance moved.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from sparring.evaluation.codes import TurnCodes
+from sparring.persona.model import Difficulty, Dynamics
+from sparring.transcript import ManagerState
+
+#: Bounds of the resistance scale.
+MIN_RESISTANCE = 0.0
+MAX_RESISTANCE = 10.0
+
+#: Boolean codes and the `Dynamics` field that weighs each.
+_FLAG_WEIGHTS: tuple[str, ...] = (
+    "empathy",
+    "affirmation",
+    "goal_cocreation",
+    "neutral_observation",
+    "directive",
+    "arguing",
+    "judging",
+    "pulling_rank",
+)
+
+
+class Delta(BaseModel):
+    """The change one turn makes, term by term, before and after clamping."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    terms: list[tuple[str, float]]
+    raw: float
+    applied: float
+    closed_streak: int
+
+
+def explain_delta(
+    codes: TurnCodes, dynamics: Dynamics, difficulty: Difficulty, closed_streak: int = 0
+) -> list[tuple[str, float]]:
+    """Each contributing code with its weight after pace scaling, in a stable order.
+
+    `closed_streak` is the number of closed questions in a row *before* this
+    turn; the extra term `closed_question_streak` appears only from the
+    second closed question in a row on.
+    """
+    pace = dynamics.pace.get(difficulty, 1.0)
+    terms: list[tuple[str, float]] = []
+
+    def add(name: str, weight: float) -> None:
+        if weight == 0:
+            return
+        terms.append((name, round(weight * pace if weight < 0 else weight, 4)))
+
+    if codes.question == "open":
+        add("open_question", dynamics.open_question)
+    elif codes.question == "closed":
+        add("closed_question", dynamics.closed_question)
+        if closed_streak >= 1:
+            add("closed_question_streak", dynamics.closed_question_streak)
+    if codes.reflection == "simple":
+        add("simple_reflection", dynamics.simple_reflection)
+    elif codes.reflection == "complex":
+        add("complex_reflection", dynamics.complex_reflection)
+    for flag in _FLAG_WEIGHTS:
+        if getattr(codes, flag):
+            add(flag, float(getattr(dynamics, flag)))
+    return terms
+
+
+def compute_delta(
+    codes: TurnCodes, dynamics: Dynamics, difficulty: Difficulty, state: ManagerState
+) -> Delta:
+    """The net change for one turn, clamped to ±max_step and to the 0–10 scale."""
+    terms = explain_delta(codes, dynamics, difficulty, state.closed_streak)
+    raw = round(sum(weight for _, weight in terms), 4)
+    step = max(-dynamics.max_step, min(dynamics.max_step, raw))
+    target = max(MIN_RESISTANCE, min(MAX_RESISTANCE, state.resistance + step))
+    streak = state.closed_streak + 1 if codes.question == "closed" else 0
+    return Delta(
+        terms=terms,
+        raw=raw,
+        applied=round(target - state.resistance, 4),
+        closed_streak=streak,
+    )
+
+
+def apply_codes(
+    state: ManagerState, codes: TurnCodes, dynamics: Dynamics, difficulty: Difficulty
+) -> tuple[ManagerState, Delta]:
+    """A new state after this turn's codes (the input is not mutated) and the delta used."""
+    delta = compute_delta(codes, dynamics, difficulty, state)
+    updated = state.model_copy(
+        update={
+            "resistance": round(state.resistance + delta.applied, 4),
+            "closed_streak": delta.closed_streak,
+            "turn": state.turn + 1,
+        }
+    )
+    return updated, delta
+
+
+def describe_resistance(resistance: float) -> str:
+    """Resistance in words for the move instruction: a small model follows words, not numbers."""
+    if resistance >= 8:
+        return "very guarded and irritated; you give nothing away"
+    if resistance >= 6:
+        return "guarded and sceptical; you push back"
+    if resistance >= 4:
+        return "wary but listening; you concede small points"
+    if resistance >= 2:
+        return "fairly open; you are starting to trust this coach"
+    return "open and engaged; you are willing to work on this together"

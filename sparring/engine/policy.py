@@ -1,0 +1,164 @@
+"""Choosing the manager's next move from the hidden state and the coach's codes.
+
+Deterministic on purpose: the same state, codes and seed give the same
+move, so simulations repeat and trainers can reason about the persona.
+Randomness (a seeded `random.Random(seed + turn)`) is used only to break
+ties between equally fitting moves and to pick which example line the
+model is shown.
+
+The policy also decides which concerns the model may see: exactly those
+whose `reveal_below` is above the current resistance *and* that are either
+being revealed now or were revealed before. A concern is never handed to
+the model above its threshold, so a weak model cannot leak it early.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from sparring.evaluation.codes import TurnCodes
+from sparring.persona.model import Concern, Move, Persona
+from sparring.transcript import ManagerState
+
+#: At or above this, the manager is openly hostile to pushy turns.
+HIGH = 6.5
+#: Below this, a co-created goal turn makes the manager propose a goal.
+PROPOSE_BELOW = 4.5
+#: Below this, once a goal is on the table, the manager agrees a next step.
+AGREE_BELOW = 5.0
+
+_NEXT_STEP = re.compile(
+    r"\b(next step|first step|what (will|would|could) you|where do we go|what now|"
+    r"by when|how will you|what do you want to (try|do)|shall we|let's agree)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the manager does this turn and what the model may be told."""
+
+    move: Move
+    reason: str
+    example: str
+    reveal: Concern | None = None
+    allowed: list[Concern] = field(default_factory=list)
+
+    @property
+    def allowed_ids(self) -> list[str]:
+        return [c.id for c in self.allowed]
+
+
+def next_concern(persona: Persona, state: ManagerState) -> Concern | None:
+    """The shallowest unrevealed concern the current resistance permits; deepest come last."""
+    ordered = sorted(persona.concerns, key=lambda c: -c.reveal_below)
+    for concern in ordered:
+        if concern.id not in state.revealed and concern.reveal_below > state.resistance:
+            return concern
+    return None
+
+
+def allowed_concerns(persona: Persona, state: ManagerState, reveal: Concern | None) -> list[Concern]:
+    """Concerns the model may see now: under threshold and revealed before or right now."""
+    return [
+        c
+        for c in persona.concerns
+        if c.reveal_below > state.resistance and (c.id in state.revealed or c is reveal)
+    ]
+
+
+def _tie(rng: random.Random, *moves: Move) -> Move:
+    return moves[0] if len(moves) == 1 else rng.choice(moves)
+
+
+def choose_move(
+    before: ManagerState,
+    after: ManagerState,
+    codes: TurnCodes,
+    delta: float,
+    persona: Persona,
+    coach_text: str,
+    seed: int,
+    injection: str | None = None,
+    used: frozenset[str] = frozenset(),
+) -> Decision:
+    """The move for this turn. `after` is the state with this turn's resistance change applied;
+    `used` holds lines the manager already said, so example lines are not repeated while fresh ones remain."""
+    rng = random.Random(seed + after.turn)
+    r = after.resistance
+    reveal: Concern | None = None
+    good = not codes.is_weak and (codes.is_strong or delta < 0)
+    asks_next = codes.goal_cocreation or bool(_NEXT_STEP.search(coach_text))
+
+    if injection:
+        move = Move.CHALLENGE_LEGITIMACY if r >= HIGH else Move.DEFLECT
+        reason = f"coach tried to take the manager out of role ({injection})"
+    elif codes.is_weak:
+        if r >= HIGH and (codes.judging or codes.pulling_rank):
+            move, reason = Move.CHALLENGE_LEGITIMACY, "high resistance and a judging or rank-pulling turn"
+        elif r >= HIGH:
+            move = _tie(rng, Move.VENT, Move.CHALLENGE_LEGITIMACY)
+            reason = "high resistance and advice or arguing"
+        elif codes.judging or codes.pulling_rank:
+            move, reason = Move.DEFLECT, "a judging or rank-pulling turn"
+        else:
+            move, reason = Move.YES_BUT, "advice or arguing the manager did not ask for"
+    elif before.goal_proposed and asks_next and r < AGREE_BELOW and codes.question != "closed":
+        move, reason = Move.AGREE_NEXT_STEP, "goal on the table and the coach asks for a next step"
+    elif good:
+        reveal = next_concern(persona, after)
+        can_propose = codes.goal_cocreation and r < PROPOSE_BELOW and not before.goal_proposed
+        if can_propose and (before.revealed or reveal is None):
+            move, reason, reveal = Move.PROPOSE_GOAL, "low resistance and goal co-creation", None
+        elif reveal is not None:
+            move, reason = Move.REVEAL_CONCERN, f"resistance below {reveal.reveal_below:g} and a good turn"
+        elif can_propose:
+            move, reason = Move.PROPOSE_GOAL, "low resistance and goal co-creation"
+        elif r >= HIGH:
+            move = _tie(rng, Move.YES_BUT, Move.DEFLECT)
+            reason = "a good turn, but trust is not earned yet"
+        else:
+            move, reason = Move.PARTIAL_ADMISSION, "a good turn at moderate resistance"
+    elif codes.question == "closed":
+        if after.closed_streak >= 3:
+            move, reason = Move.DEFLECT, "a run of closed questions"
+        else:
+            move = _tie(rng, Move.YES_BUT, Move.DEFLECT)
+            reason = "a closed question"
+    elif r >= HIGH:
+        move, reason = Move.DEFLECT, "nothing that earns trust at high resistance"
+    elif r >= PROPOSE_BELOW:
+        move, reason = Move.YES_BUT, "a neutral turn at moderate resistance"
+    else:
+        move, reason = Move.PARTIAL_ADMISSION, "a neutral turn at low resistance"
+
+    # For a reveal, the concern's own words are the example (and the fallback): a generic
+    # reveal line written for the persona could name a different, not-yet-earned concern.
+    fresh = [line for line in persona.example_lines[move] if line not in used]
+    example = reveal.text if reveal is not None else rng.choice(fresh or persona.example_lines[move])
+    return Decision(
+        move=move,
+        reason=reason,
+        example=example,
+        reveal=reveal,
+        allowed=allowed_concerns(persona, after, reveal),
+    )
+
+
+def commit(state: ManagerState, decision: Decision, reply: str) -> ManagerState:
+    """The state after the reply is accepted: revealed concerns, goals and commitments recorded."""
+    revealed = list(state.revealed)
+    if decision.reveal is not None and decision.reveal.id not in revealed:
+        revealed.append(decision.reveal.id)
+    commitments = list(state.commitments)
+    if decision.move is Move.AGREE_NEXT_STEP:
+        commitments.append(reply)
+    return state.model_copy(
+        update={
+            "revealed": revealed,
+            "commitments": commitments,
+            "goal_proposed": state.goal_proposed or decision.move is Move.PROPOSE_GOAL,
+        }
+    )

@@ -1,0 +1,276 @@
+"""One practice conversation: code the coach's turn, move the hidden state, pick a
+move, let the model voice it, guard the words, and only then commit.
+
+Nothing is committed until a reply is accepted (or the fallback line is
+used), so a model failure mid-turn leaves the session exactly as it was and
+the coach can resend the same line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, SystemMessage
+
+from sparring.engine import guards
+from sparring.engine.dynamics import apply_codes
+from sparring.engine.events import Done, Event, Token
+from sparring.engine.injection import detect_injection
+from sparring.engine.policy import Decision, choose_move, commit
+from sparring.engine.stream import Outcome, guarded_stream
+from sparring.errors import UserError
+from sparring.evaluation.codes import TurnCoder
+from sparring.persona.model import Difficulty, Move, Persona
+from sparring.persona.prompt import build_messages, render_system_prompt
+from sparring.settings import Settings
+from sparring.tokens import count_tokens
+from sparring.transcript import ManagerState, Timing, Transcript, TurnRecord
+
+#: Longest coach turn accepted; longer text is almost always a paste, not a line of dialogue.
+MAX_COACH_CHARS = 4000
+#: Generations tried per turn before the persona's own line is used.
+DEFAULT_ATTEMPTS = 3
+
+Clock = Callable[[], float]
+
+
+def _default_coder() -> TurnCoder:
+    from sparring.evaluation.rules import RulesCoder
+
+    return RulesCoder()
+
+
+class PracticeSession:
+    """The engine's public face; see docs/ENGINE.md for the pipeline."""
+
+    def __init__(
+        self,
+        persona: Persona,
+        difficulty: Difficulty,
+        model: BaseChatModel,
+        settings: Settings,
+        coder: TurnCoder | None = None,
+        seed: int | None = None,
+        *,
+        transcript: Transcript | None = None,
+        max_attempts: int = DEFAULT_ATTEMPTS,
+        clock: Clock = time.perf_counter,
+    ) -> None:
+        self.persona = persona
+        self.difficulty = difficulty
+        self.model = model
+        self.settings = settings
+        self.coder = coder if coder is not None else _default_coder()
+        self.seed = settings.seed if seed is None else seed
+        self.max_attempts = max(1, max_attempts)
+        self.clock = clock
+        self.transcript = transcript or Transcript(
+            persona_id=persona.id,
+            persona_name=persona.name,
+            difficulty=difficulty,
+            opening=persona.opening_line,
+            state=ManagerState(resistance=persona.starting_resistance[difficulty]),
+        )
+        self.system_prompt = render_system_prompt(persona, difficulty, settings)
+        self._concern_keys = guards.concern_keys(persona.concerns, self._public_text())
+
+    @classmethod
+    def resume(
+        cls,
+        transcript: Transcript,
+        persona: Persona,
+        model: BaseChatModel,
+        settings: Settings,
+        coder: TurnCoder | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> PracticeSession:
+        """Continue a saved session with its hidden state exactly as it was."""
+        if transcript.persona_id != persona.id:
+            raise UserError(
+                f"This transcript is a session with persona '{transcript.persona_id}', "
+                f"not '{persona.id}': resume it with --persona {transcript.persona_id}."
+            )
+        return cls(
+            persona,
+            transcript.difficulty,
+            model,
+            settings,
+            coder,
+            seed,
+            transcript=transcript.model_copy(deep=True),
+            **kwargs,
+        )
+
+    async def warm_up(self) -> bool:
+        """Evaluate the stable prompt prefix before the coach's first line (embedded model only).
+
+        SmolLM2 on one CPU thread needs many seconds for a cold system prompt; done
+        while the coach reads the opening line, the first reply starts at once because
+        llama.cpp reuses the evaluated prefix. Returns False when there is nothing to gain
+        or the warm-up failed (the first turn then reports any real problem).
+        """
+        from sparring.providers.local import LocalChatModel
+
+        if not isinstance(self.model, LocalChatModel):
+            return False
+        prefix = [SystemMessage(content=self.system_prompt), AIMessage(content=self.opening)]
+        try:
+            await self.model.ainvoke(prefix, max_tokens=1)
+        except Exception:  # a warm-up must never break a session
+            return False
+        return True
+
+    @property
+    def opening(self) -> str:
+        return self.transcript.opening
+
+    @property
+    def state(self) -> ManagerState:
+        return self.transcript.state
+
+    @staticmethod
+    def validate(coach_text: str) -> str:
+        """The coach line to use, or a UserError saying what is wrong with it."""
+        text = coach_text.strip()
+        if not text:
+            raise UserError("Your message is empty: type what you would say to the manager.")
+        if len(text) > MAX_COACH_CHARS:
+            raise UserError(
+                f"Your message is {len(text):,} characters; the limit is {MAX_COACH_CHARS:,}. "
+                "Say it in fewer words, as you would in a conversation."
+            )
+        return text
+
+    def _public_text(self) -> str:
+        """What the persona says openly anyway; phrases from here never count as a leak."""
+        lines = [
+            line
+            for move, examples in self.persona.example_lines.items()
+            if move is not Move.REVEAL_CONCERN
+            for line in examples
+        ]
+        return "\n".join([self.system_prompt, self.persona.opening_line, *lines])
+
+    @staticmethod
+    def _private_part(note: str, decision: Decision) -> str:
+        """The turn note minus what the manager may say aloud (concerns, the example line)."""
+        body = note.rsplit("\nExample:", 1)[0]
+        for concern in decision.allowed:
+            body = body.replace(concern.text, " ")
+        return body
+
+    def _context(self) -> str:
+        turns = self.transcript.turns
+        return turns[-1].manager if turns else self.transcript.opening
+
+    def _guard_context(
+        self, coach_text: str, decision: Decision, before: ManagerState, note: str
+    ) -> guards.GuardContext:
+        visible = {c.id for c in decision.allowed} | set(before.revealed)
+        names = tuple(n for n in (self.persona.name, *self.persona.name.split()) if n)
+        return guards.GuardContext(
+            coach_text=coach_text,
+            speaker_names=names,
+            forbidden=tuple(k for k in self._concern_keys if k.id not in visible),
+            previous=tuple(t.manager for t in self.transcript.turns if not t.fallback),
+            note=self._private_part(note, decision),
+            must_mention=next(
+                (k for k in self._concern_keys if decision.reveal and k.id == decision.reveal.id), None
+            ),
+        )
+
+    async def reply(self, coach_text: str) -> TurnRecord:
+        """The same turn as `turn`, without streaming."""
+        record: TurnRecord | None = None
+        async for event in self.turn(coach_text):
+            if isinstance(event, Done):
+                record = event.record
+        if record is None:  # pragma: no cover - turn() always ends with Done or raises
+            raise RuntimeError("turn() ended without a Done event")
+        return record
+
+    async def turn(self, coach_text: str) -> AsyncIterator[Event]:
+        """Stream the manager's reply to one coach line; the state is committed at `Done`."""
+        text = self.validate(coach_text)
+        async for event in self._turn(text):
+            yield event
+
+    async def _turn(self, coach_text: str) -> AsyncIterator[Event]:
+        started = self.clock()
+        before = self.transcript.state
+        codes = self.coder.code(coach_text, self._context())
+        moved, delta = apply_codes(before, codes, self.persona.dynamics, self.difficulty)
+        decision = choose_move(
+            before,
+            moved,
+            codes,
+            delta.applied,
+            self.persona,
+            coach_text,
+            self.seed,
+            injection=detect_injection(coach_text),
+            used=frozenset(t.manager for t in self.transcript.turns),
+        )
+        messages = build_messages(
+            self.persona,
+            self.difficulty,
+            self.settings,
+            opening=self.transcript.opening,
+            turns=self.transcript.turns,
+            coach_text=coach_text,
+            decision=decision,
+            state=moved,
+            system_prompt=self.system_prompt,
+        )
+        ctx = self._guard_context(coach_text, decision, before, str(messages[-1].content))
+        failures: list[str] = []
+        first_token: float | None = None
+        final: str | None = None
+        attempts = 0
+        while final is None and attempts < self.max_attempts:
+            attempts += 1
+            seed = self.seed + 1000 * moved.turn + attempts
+            outcome = Outcome()
+            async for event in guarded_stream(self.model, messages, ctx, seed, outcome):
+                if isinstance(event, Token) and first_token is None:
+                    first_token = self.clock() - started
+                yield event
+            if outcome.failure:
+                failures.append(outcome.failure)
+            else:
+                final = outcome.text
+        fallback = final is None
+        if final is None:
+            final = decision.example
+            if first_token is None:
+                first_token = self.clock() - started
+            yield Token(final)
+        if self.transcript.state is not before:
+            raise UserError("Another reply finished first: send one line at a time and wait for the reply.")
+        after = commit(moved, decision, final)
+        record = TurnRecord(
+            index=after.turn,
+            coach=coach_text,
+            manager=final,
+            codes=codes,
+            move=decision.move,
+            resistance_before=before.resistance,
+            resistance_after=after.resistance,
+            revealed_now=[decision.reveal.id] if decision.reveal is not None else [],
+            attempts=attempts,
+            fallback=fallback,
+            guard_failures=failures,
+            timing=Timing(
+                first_token_s=first_token,
+                total_s=self.clock() - started,
+                prompt_tokens=sum(count_tokens(str(m.content)) for m in messages),
+                completion_tokens=count_tokens(final),
+            ),
+        )
+        self.transcript.turns.append(record)
+        self.transcript.state = after
+        yield Done(record)

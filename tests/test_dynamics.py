@@ -1,0 +1,110 @@
+"""The resistance rules: data-driven weights, pace by difficulty, clamping, streaks, explanations."""
+
+from __future__ import annotations
+
+import pytest
+
+from sparring.engine.dynamics import apply_codes, compute_delta, explain_delta
+from sparring.evaluation.codes import TurnCodes
+from sparring.persona.model import Dynamics
+from sparring.transcript import ManagerState
+
+DYN = Dynamics()
+
+
+def state(resistance: float = 6.0, streak: int = 0) -> ManagerState:
+    return ManagerState(resistance=resistance, closed_streak=streak)
+
+
+def test_open_question_lowers_resistance_by_its_weight() -> None:
+    after, _ = apply_codes(state(6.0), TurnCodes(question="open"), DYN, "realistic")
+    assert after.resistance == pytest.approx(6.0 + DYN.open_question)
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        TurnCodes(question="open"),
+        TurnCodes(reflection="simple"),
+        TurnCodes(reflection="complex"),
+        TurnCodes(empathy=True),
+        TurnCodes(affirmation=True),
+        TurnCodes(goal_cocreation=True),
+    ],
+)
+def test_good_behaviour_lowers_and_easy_earns_trust_faster_than_hard(codes: TurnCodes) -> None:
+    easy, _ = apply_codes(state(6.0), codes, DYN, "easy")
+    realistic, _ = apply_codes(state(6.0), codes, DYN, "realistic")
+    hard, _ = apply_codes(state(6.0), codes, DYN, "hard")
+    assert easy.resistance < realistic.resistance < hard.resistance < 6.0
+
+
+@pytest.mark.parametrize("flag", ["directive", "arguing", "judging", "pulling_rank"])
+def test_pushing_raises_resistance_the_same_at_every_difficulty(flag: str) -> None:
+    codes = TurnCodes(**{flag: True})
+    rises = {d: apply_codes(state(5.0), codes, DYN, d)[0].resistance for d in ("easy", "realistic", "hard")}
+    assert rises["easy"] == rises["realistic"] == rises["hard"] > 5.0
+
+
+def test_closed_questions_in_a_row_raise_more_each_time_after_the_first() -> None:
+    closed = TurnCodes(question="closed")
+    s = state(4.0)
+    steps = []
+    for _ in range(3):
+        after, delta = apply_codes(s, closed, DYN, "realistic")
+        steps.append(delta.applied)
+        s = after
+    assert s.closed_streak == 3
+    assert steps[0] == pytest.approx(DYN.closed_question)
+    assert steps[1] == pytest.approx(DYN.closed_question + DYN.closed_question_streak)
+    # an open question breaks the run
+    after, _ = apply_codes(s, TurnCodes(question="open"), DYN, "realistic")
+    assert after.closed_streak == 0
+
+
+def test_change_per_turn_is_clamped_to_max_step_both_ways() -> None:
+    everything_good = TurnCodes(
+        question="open", reflection="complex", empathy=True, affirmation=True, goal_cocreation=True
+    )
+    everything_bad = TurnCodes(directive=True, arguing=True, judging=True, pulling_rank=True)
+    down, d1 = apply_codes(state(6.0), everything_good, DYN, "easy")
+    up, d2 = apply_codes(state(4.0), everything_bad, DYN, "realistic")
+    assert d1.raw < -DYN.max_step and down.resistance == pytest.approx(6.0 - DYN.max_step)
+    assert d2.raw > DYN.max_step and up.resistance == pytest.approx(4.0 + DYN.max_step)
+
+
+def test_resistance_stays_on_the_zero_to_ten_scale() -> None:
+    bad = TurnCodes(directive=True, judging=True)
+    good = TurnCodes(question="open", reflection="complex")
+    assert apply_codes(state(9.5), bad, DYN, "hard")[0].resistance == 10.0
+    assert apply_codes(state(0.4), good, DYN, "easy")[0].resistance == 0.0
+
+
+def test_a_turn_mixing_a_reflection_with_advice_nets_out() -> None:
+    mixed = TurnCodes(reflection="complex", directive=True)
+    delta = compute_delta(mixed, DYN, "realistic", state(5.0))
+    assert delta.applied == pytest.approx(DYN.complex_reflection + DYN.directive)
+    assert abs(delta.applied) < min(abs(DYN.complex_reflection), DYN.directive)
+
+
+def test_weights_come_from_the_persona_file() -> None:
+    touchy = Dynamics(directive=3.0, max_step=5.0)
+    assert apply_codes(state(5.0), TurnCodes(directive=True), touchy, "realistic")[0].resistance == 8.0
+
+
+def test_explanation_lists_each_code_and_sums_to_the_change() -> None:
+    codes = TurnCodes(question="open", empathy=True, directive=True)
+    terms = explain_delta(codes, DYN, "hard")
+    names = [name for name, _ in terms]
+    assert names == ["open_question", "empathy", "directive"]
+    weights = dict(terms)
+    assert weights["open_question"] == pytest.approx(DYN.open_question * DYN.pace["hard"])
+    assert weights["directive"] == pytest.approx(DYN.directive)
+    assert compute_delta(codes, DYN, "hard", state(5.0)).raw == pytest.approx(sum(weights.values()))
+
+
+def test_update_returns_a_new_state_and_counts_the_turn() -> None:
+    before = state(6.0)
+    after, _ = apply_codes(before, TurnCodes(question="open"), DYN, "realistic")
+    assert before.resistance == 6.0 and before.turn == 0
+    assert after.turn == 1

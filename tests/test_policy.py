@@ -1,0 +1,178 @@
+"""Move choice: which move fits the state and the coach's last turn, and which concerns may surface."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sparring.engine.dynamics import apply_codes
+from sparring.engine.policy import Decision, choose_move, commit
+from sparring.evaluation.codes import TurnCodes
+from sparring.persona.model import Move, Persona
+from sparring.transcript import ManagerState
+
+OPEN = TurnCodes(question="open")
+GOOD = TurnCodes(question="open", reflection="complex")
+CLOSED = TurnCodes(question="closed")
+GOAL = TurnCodes(question="open", goal_cocreation=True)
+
+
+def make_persona() -> Persona:
+    lines = {m: [f"{m.value} line one.", f"{m.value} line two."] for m in Move}
+    return Persona.model_validate(
+        {
+            "id": "tester",
+            "name": "Pat Tester",
+            "role": "Head of Testing",
+            "organisation": "Acme",
+            "scenario": "A first session.",
+            "pattern": "the tester",
+            "backstory": "Twenty years in testing.",
+            "voice": {"style": "Blunt."},
+            "resistance_style": "Blunt refusals.",
+            "starting_resistance": {"easy": 5, "realistic": 7, "hard": 9},
+            "triggers": {"raises": ["advice"], "lowers": ["curiosity"]},
+            "concerns": [
+                {"id": "deep", "text": "My divorce papers arrived on Monday.", "reveal_below": 2.5},
+                {"id": "shallow", "text": "The quarterly budget cut scares me.", "reveal_below": 6},
+                {"id": "middle", "text": "My heart condition slows me down.", "reveal_below": 4},
+            ],
+            "power": {"requested_by": "HR", "seniority": "senior"},
+            "opening_line": "What do you want?",
+            "example_lines": lines,
+        }
+    )
+
+
+PERSONA = make_persona()
+
+
+def decide(
+    resistance: float,
+    codes: TurnCodes,
+    *,
+    revealed: list[str] | None = None,
+    goal: bool = False,
+    coach: str = "line",
+    seed: int = 1,
+    injection: str | None = None,
+    used: frozenset[str] = frozenset(),
+) -> Decision:
+    before = ManagerState(resistance=resistance, revealed=revealed or [], goal_proposed=goal)
+    after, delta = apply_codes(before, codes, PERSONA.dynamics, "realistic")
+    return choose_move(before, after, codes, delta.applied, PERSONA, coach, seed, injection, used)
+
+
+def test_high_resistance_and_judging_or_rank_challenges_legitimacy() -> None:
+    assert decide(8, TurnCodes(judging=True)).move is Move.CHALLENGE_LEGITIMACY
+    assert decide(8, TurnCodes(pulling_rank=True)).move is Move.CHALLENGE_LEGITIMACY
+
+
+def test_high_resistance_and_advice_vents_or_challenges() -> None:
+    moves = {decide(8, TurnCodes(directive=True), seed=s).move for s in range(20)}
+    assert moves == {Move.VENT, Move.CHALLENGE_LEGITIMACY}
+
+
+def test_closed_question_gets_yes_but_or_deflect() -> None:
+    moves = {decide(5, CLOSED, seed=s).move for s in range(20)}
+    assert moves <= {Move.YES_BUT, Move.DEFLECT} and moves
+
+
+def test_mid_resistance_open_question_is_a_partial_admission_once_nothing_can_surface() -> None:
+    assert decide(5.5, OPEN, revealed=["shallow"]).move is Move.PARTIAL_ADMISSION
+
+
+def test_concerns_surface_shallowest_first_and_only_below_their_threshold() -> None:
+    first = decide(6.5, GOOD)
+    assert first.move is Move.REVEAL_CONCERN and first.reveal is not None
+    assert first.reveal.id == "shallow"
+    # already revealed the shallow one; at 5.0 the next (threshold 4) is not earned yet
+    second = decide(6.0, GOOD, revealed=["shallow"])
+    assert second.move is not Move.REVEAL_CONCERN
+    third = decide(5.0, GOOD, revealed=["shallow"])
+    assert third.reveal is not None and third.reveal.id == "middle"
+
+
+def test_allowed_concerns_are_those_revealed_now_or_before_and_under_threshold() -> None:
+    d = decide(4.5, GOOD, revealed=["shallow"])
+    assert d.reveal is not None and d.reveal.id == "middle"
+    assert d.allowed_ids == ["shallow", "middle"]
+    # resistance rose back above the shallow threshold: the model no longer sees it
+    pushed = decide(6.5, TurnCodes(directive=True), revealed=["shallow"])
+    assert pushed.allowed_ids == []
+
+
+def test_a_bad_turn_never_reveals_even_at_low_resistance() -> None:
+    d = decide(1.0, TurnCodes(directive=True, question="open"))
+    assert d.move is not Move.REVEAL_CONCERN and d.reveal is None and d.allowed == []
+
+
+def test_low_resistance_and_goal_cocreation_proposes_a_goal() -> None:
+    d = decide(4.0, GOAL, revealed=["shallow", "middle"])
+    assert d.move is Move.PROPOSE_GOAL
+
+
+def test_after_a_goal_a_next_step_request_agrees_and_records_a_commitment() -> None:
+    d = decide(3.0, OPEN, revealed=["shallow"], goal=True, coach="What would be a first step?")
+    assert d.move is Move.AGREE_NEXT_STEP
+    state = commit(ManagerState(resistance=3.0, goal_proposed=True), d, "I'll ask the team on Friday.")
+    assert state.commitments == ["I'll ask the team on Friday."]
+
+
+def test_revealed_concerns_are_remembered_and_the_goal_flag_is_kept() -> None:
+    d = decide(6.5, GOOD)
+    state = commit(ManagerState(resistance=5.0), d, "reply")
+    assert state.revealed == ["shallow"]
+    goal = decide(3.0, GOAL, revealed=["shallow", "middle"])
+    assert commit(state, goal, "reply").goal_proposed
+
+
+def test_prompt_injection_gets_an_in_character_move() -> None:
+    assert decide(5, OPEN, injection="identity_probe").move is Move.DEFLECT
+    assert decide(9, OPEN, injection="ignore_instructions").move is Move.CHALLENGE_LEGITIMACY
+
+
+def test_same_inputs_and_seed_choose_the_same_move_and_example() -> None:
+    a = [decide(8, TurnCodes(directive=True), seed=s) for s in range(10)]
+    b = [decide(8, TurnCodes(directive=True), seed=s) for s in range(10)]
+    assert [(x.move, x.example) for x in a] == [(y.move, y.example) for y in b]
+
+
+def test_examples_are_not_repeated_while_fresh_ones_remain() -> None:
+    used = frozenset({"deflect line one."})
+    examples = {decide(4, TurnCodes(judging=True), seed=s, used=used).example for s in range(10)}
+    assert examples == {"deflect line two."}
+
+
+def test_reveal_example_is_the_concerns_own_words() -> None:
+    d = decide(6.5, GOOD)
+    assert d.example == "The quarterly budget cut scares me."
+
+
+codes_strategy = st.builds(
+    TurnCodes,
+    question=st.sampled_from([None, "open", "closed"]),
+    reflection=st.sampled_from([None, "simple", "complex"]),
+    empathy=st.booleans(),
+    affirmation=st.booleans(),
+    goal_cocreation=st.booleans(),
+    directive=st.booleans(),
+    arguing=st.booleans(),
+    judging=st.booleans(),
+    pulling_rank=st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(codes_strategy, min_size=1, max_size=15), st.sampled_from(["easy", "realistic", "hard"]))
+def test_no_concern_is_ever_shown_above_its_threshold(sequence: list[TurnCodes], difficulty: str) -> None:
+    state = ManagerState(resistance=PERSONA.starting_resistance[difficulty])  # type: ignore[index]
+    thresholds = {c.id: c.reveal_below for c in PERSONA.concerns}
+    for codes in sequence:
+        after, delta = apply_codes(state, codes, PERSONA.dynamics, difficulty)  # type: ignore[arg-type]
+        d = choose_move(state, after, codes, delta.applied, PERSONA, "line", 3)
+        assert all(thresholds[c] > after.resistance for c in d.allowed_ids)
+        assert set(d.allowed_ids) <= {*state.revealed, *([d.reveal.id] if d.reveal else [])}
+        if d.reveal is not None:
+            assert not codes.is_weak
+        state = commit(after, d, "reply")
