@@ -183,3 +183,9 @@ def test_a_name_on_its_own_line_is_not_the_reply() -> None:
     assert not ends_reply("Aisha,\n", CTX)
     assert check("Aisha,", CTX).failures == ["empty"]
     assert streamable("Aisha,", CTX) == ""
+
+
+def test_a_word_loop_is_rejected() -> None:
+    assert check("No, no, no, no, no. Victoria, no, no, no, no, no, no, no, no, no,", CTX).failures == [
+        "repetition"
+    ]

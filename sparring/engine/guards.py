@@ -223,6 +223,9 @@ def _repeats(text: str, ctx: GuardContext) -> str | None:
     sentences = [s for s in sentences if s]
     if len(sentences) != len(set(sentences)):
         return "repetition"
+    words = _words(text)
+    if len(words) >= 12 and len(set(words)) < 0.35 * len(words):
+        return "repetition"  # "no, no, no, no, ..."
     if any(_echoes(text, earlier, n=8) or text == earlier for earlier in ctx.previous):
         return "repetition"
     return None
