@@ -73,7 +73,7 @@ else:
 async def _profiles(current_user: cl.User | None = None, language: str | None = None
                     ) -> list[cl.ChatProfile]:
     try:
-        return profiles.chat_profiles(APP.personas())
+        return profiles.chat_profiles(APP.personas(), APP.settings.default_persona)
     except UserError as exc:  # broken persona files: the chat explains it on start
         logging.getLogger("sparring.ui").error("%s", exc)
         return []

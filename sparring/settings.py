@@ -58,6 +58,9 @@ class Settings(BaseSettings):
         0.0, ge=0.0, description="For --model fake: seconds between streamed tokens."
     )
 
+    default_persona: str = Field(
+        "sceptic", description="The persona a new practice starts with (CLI and web app)."
+    )
     personas_dir: Path = Field(ROOT / "personas", description="Where persona files live.")
     prompts_dir: Path = Field(ROOT / "prompts", description="Where prompt templates live.")
     data_dir: Path = Field(

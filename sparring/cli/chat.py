@@ -40,7 +40,7 @@ def user_errors() -> Iterator[None]:
 
 
 def open_session(
-    persona_id: str, difficulty: Difficulty, model: str | None, seed: int | None
+    persona_id: str | None, difficulty: Difficulty, model: str | None, seed: int | None
 ) -> PracticeSession:
     """A `PracticeSession` from command-line flags; `--seed` also seeds the model's sampler."""
     from sparring.engine.session import PracticeSession
@@ -51,7 +51,7 @@ def open_session(
     settings = load_settings().with_model(model)
     if seed is not None:
         settings = settings.model_copy(update={"seed": seed})
-    persona = get_persona(settings, persona_id)
+    persona = get_persona(settings, persona_id or settings.default_persona)
     chat_model = make_chat_model(settings.model, settings)
     return PracticeSession(persona, difficulty, chat_model, settings, seed=seed)
 
@@ -122,7 +122,8 @@ def _interactive(session: PracticeSession, show_state: bool) -> None:
 
 
 @click.command()
-@click.option("--persona", "persona_id", default="sceptic", show_default=True, help="Persona id.")
+@click.option("--persona", "persona_id", default=None,
+              help="Persona id (default: SPARRING_DEFAULT_PERSONA, 'sceptic').")
 @click.option(
     "--difficulty",
     type=click.Choice(DIFFICULTIES),
@@ -135,7 +136,7 @@ def _interactive(session: PracticeSession, show_state: bool) -> None:
 @click.option("--seed", type=int, default=None, help="Seed for move choice and sampling.")
 @click.option("--show-state", is_flag=True, help="After each reply show resistance and the move.")
 def chat(
-    persona_id: str,
+    persona_id: str | None,
     difficulty: Difficulty,
     model: str | None,
     say: str | None,

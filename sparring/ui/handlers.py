@@ -48,6 +48,8 @@ def _new_live(app: AppState, persona: Persona, options: PracticeOptions) -> Live
 def _persona_for_profile(app: AppState) -> Persona:
     personas = app.personas()
     chosen = cl.user_session.get("chat_profile")
+    if chosen not in personas:
+        chosen = app.settings.default_persona
     return personas[chosen] if chosen in personas else next(iter(personas.values()))
 
 

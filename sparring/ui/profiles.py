@@ -42,19 +42,20 @@ def profile_description(persona: Persona) -> str:
     )
 
 
-def chat_profiles(personas: dict[str, Persona]) -> list[cl.ChatProfile]:
+def chat_profiles(personas: dict[str, Persona], default: str = "sceptic") -> list[cl.ChatProfile]:
     """Profiles keyed by persona id (the id is what Chainlit sends back on selection)."""
+    default = default if default in personas else next(iter(personas), default)
     return [
         cl.ChatProfile(
             name=persona.id,
             display_name=f"{persona.name} · {persona.pattern}",
             markdown_description=profile_description(persona),
-            default=index == 0,
+            default=persona.id == default,
             starters=[
                 cl.Starter(label=_starter_label(line), message=line) for line in persona.starters
             ],
         )
-        for index, persona in enumerate(personas.values())
+        for persona in personas.values()
     ]
 
 

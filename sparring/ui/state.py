@@ -92,6 +92,7 @@ class Live:
     judge_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     named: bool = False
+    warmup: asyncio.Task[bool] | None = None
 
     def sync(self) -> None:
         """Copy the engine's transcript into the stored record before saving."""
@@ -104,7 +105,11 @@ def get_live() -> Live | None:
 
 
 def set_live(live: Live | None) -> None:
+    """Make `live` the open practice and, on the embedded model, evaluate its prompt prefix
+    while the coach reads: the first reply then starts without a 10-20 s cold prompt."""
     cl.user_session.set(LIVE_KEY, live)
+    if live is not None and live.warmup is None:
+        live.warmup = asyncio.create_task(live.session.warm_up())
 
 
 def current_user() -> str:
