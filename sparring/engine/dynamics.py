@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from sparring.evaluation.codes import TurnCodes
+from sparring.evaluation.codes import FLAGS, TurnCodes
 from sparring.persona.model import Difficulty, Dynamics
 from sparring.transcript import ManagerState
 
@@ -20,17 +20,6 @@ from sparring.transcript import ManagerState
 MIN_RESISTANCE = 0.0
 MAX_RESISTANCE = 10.0
 
-#: Boolean codes and the `Dynamics` field that weighs each.
-_FLAG_WEIGHTS: tuple[str, ...] = (
-    "empathy",
-    "affirmation",
-    "goal_cocreation",
-    "neutral_observation",
-    "directive",
-    "arguing",
-    "judging",
-    "pulling_rank",
-)
 
 
 class Delta(BaseModel):
@@ -71,7 +60,7 @@ def explain_delta(
         add("simple_reflection", dynamics.simple_reflection)
     elif codes.reflection == "complex":
         add("complex_reflection", dynamics.complex_reflection)
-    for flag in _FLAG_WEIGHTS:
+    for flag in FLAGS:  # each boolean code has a `Dynamics` weight of the same name
         if getattr(codes, flag):
             add(flag, float(getattr(dynamics, flag)))
     return terms

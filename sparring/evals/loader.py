@@ -21,7 +21,7 @@ from pydantic_core import ErrorDetails
 
 from sparring.errors import UserError
 from sparring.evals.suite import AnySuite, Suite
-from sparring.persona.loader import TextLoader, yaml_problem
+from sparring.persona.loader import TextLoader, list_persona_files, yaml_problem
 from sparring.persona.problems import Problem, duplicate_keys, field_name, line_of, suggest
 
 SUFFIXES = (".yaml", ".yml")
@@ -49,15 +49,6 @@ class LoadedSuite:
         return (self.path.parent / relative).resolve()
 
 
-def list_suite_files(paths: Iterable[Path]) -> list[Path]:
-    """Folders expand to their top-level `*.yaml` files; a missing path is kept and reported."""
-    out: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            out.extend(sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file()))
-        else:
-            out.append(path)
-    return out
 
 
 def _is_union(tp: Any) -> bool:
@@ -178,7 +169,7 @@ def load_suite_file(path: Path) -> LoadedSuite:
 
 def load_suites(paths: Iterable[Path]) -> list[LoadedSuite]:
     """All suites, or one `SuiteFileError` listing every problem in every file."""
-    files = list_suite_files(paths)
+    files = list_persona_files(paths)  # same expansion rules for any YAML content
     if not files:
         raise SuiteFileError([Problem(Path("."), None, "no suite files given",
                                       hint="pass suite files or a folder such as evals/")])
