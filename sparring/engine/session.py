@@ -8,6 +8,7 @@ the coach can resend the same line.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -17,7 +18,7 @@ from langchain_core.messages import AIMessage, SystemMessage
 
 from sparring.engine import guards
 from sparring.engine.dynamics import apply_codes
-from sparring.engine.events import Done, Event, Token
+from sparring.engine.events import Done, Event, Reset, Token
 from sparring.engine.injection import detect_injection
 from sparring.engine.policy import Decision, choose_move, commit
 from sparring.engine.stream import Outcome, guarded_stream
@@ -31,6 +32,18 @@ from sparring.transcript import ManagerState, Timing, Transcript, TurnRecord
 
 #: Longest coach turn accepted; longer text is almost always a paste, not a line of dialogue.
 MAX_COACH_CHARS = 4000
+#: C0/C1 control characters except tab and newline: invisible, they confuse the coder and the
+#: model, and PostgreSQL cannot store NUL in text at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Words of the evaluator's rubric. A manager never talks about how the coach is scored: a
+#: hosted model knows MITI and may read it out when asked ("what rubric grades me?"), which
+#: would break the role-play and teach the coach to game the score instead of listening.
+RUBRIC_TERMS = re.compile(
+    r"\b(MITI|rubrics?|coding scheme|motivational interviewing|change talk|"
+    r"(simple|complex) reflections?|reflections? (per|to) questions?|"
+    r"(scored|graded|rated|marked|assessed|evaluated) on|the evaluator)\b",
+    re.IGNORECASE,
+)
 #: Generations tried per turn before the persona's own line is used.
 DEFAULT_ATTEMPTS = 3
 
@@ -135,7 +148,7 @@ class PracticeSession:
     @staticmethod
     def validate(coach_text: str) -> str:
         """The coach line to use, or a UserError saying what is wrong with it."""
-        text = coach_text.strip()
+        text = _CONTROL.sub("", coach_text.replace("\r\n", "\n").replace("\r", "\n")).strip()
         if not text:
             raise UserError("Your message is empty: type what you would say to the manager.")
         if len(text) > MAX_COACH_CHARS:
@@ -182,6 +195,27 @@ class PracticeSession:
                 (k for k in self._concern_keys if decision.reveal and k.id == decision.reveal.id), None
             ),
         )
+
+    @staticmethod
+    async def _without_rubric(events: AsyncIterator[Event], outcome: Outcome) -> AsyncIterator[Event]:
+        """Pass one attempt's events on, stopping it before a rubric word is shown."""
+        shown = ""
+        try:
+            async for event in events:
+                if isinstance(event, Token):
+                    if RUBRIC_TERMS.search(shown + event.text):
+                        if shown:
+                            yield Reset("rubric_leak")
+                        outcome.failure = "rubric_leak"
+                        return
+                    shown += event.text
+                elif isinstance(event, Reset):
+                    shown = ""
+                yield event
+        finally:
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
 
     async def reply(self, coach_text: str) -> TurnRecord:
         """The same turn as `turn`, without streaming."""
@@ -235,7 +269,9 @@ class PracticeSession:
             attempts += 1
             seed = self.seed + 1000 * moved.turn + attempts
             outcome = Outcome()
-            async for event in guarded_stream(self.model, messages, ctx, seed, outcome):
+            async for event in self._without_rubric(
+                guarded_stream(self.model, messages, ctx, seed, outcome), outcome
+            ):
                 if isinstance(event, Token) and first_token is None:
                     first_token = self.clock() - started
                 yield event

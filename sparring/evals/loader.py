@@ -24,7 +24,6 @@ from sparring.evals.suite import AnySuite, Suite
 from sparring.persona.loader import TextLoader, list_persona_files, yaml_problem
 from sparring.persona.problems import Problem, duplicate_keys, field_name, line_of, suggest
 
-SUFFIXES = (".yaml", ".yml")
 _ADAPTER: TypeAdapter[AnySuite] = TypeAdapter(Suite)
 
 

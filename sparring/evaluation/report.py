@@ -20,8 +20,14 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}%"
 
 
+def _safe(text: str) -> str:
+    """Coach and model text as literal text: Markdown viewers render raw HTML, so a typed
+    `<script>` must not become a tag in someone else's viewer ("&lt;" reads as "<")."""
+    return text.replace("<", "&lt;")
+
+
 def _quote(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
+    flat = _safe(" ".join(text.split()))
     return f"“{flat if len(flat) <= limit else flat[: limit - 1] + '…'}”"
 
 
@@ -48,7 +54,7 @@ def debrief_markdown(debrief: Debrief, heading: str = "#") -> str:
     if goal.cocreated:
         when = f" at turn {goal.turn} ({goal.move.value.replace('_', ' ') if goal.move else ''})" if goal.turn else ""
         out.append(f"Co-created{when}: the manager proposed or agreed a goal or next step.")
-        out.extend(f"- {c}" for c in goal.commitments)
+        out.extend(f"- {_safe(c)}" for c in goal.commitments)
     else:
         out.append("Not co-created: the manager did not propose or agree a goal or next step.")
     out += [
@@ -97,19 +103,19 @@ def transcript_markdown(transcript: Transcript, debrief: Debrief) -> str:
         "",
         f"Started {transcript.started_at:%Y-%m-%d %H:%M} UTC · persona `{transcript.persona_id}`",
         "",
-        f"**Manager:** {transcript.opening}",
+        f"**Manager:** {_safe(transcript.opening)}",
         "",
     ]
     for turn in transcript.turns:
         out += [
             f"## Turn {turn.index}",
             "",
-            f"**Coach:** {turn.coach}",
+            f"**Coach:** {_safe(turn.coach)}",
             "",
             f"> Codes: {summary_for(turn.codes)} — {tip_for(turn.codes)}",
             "",
             f"**Manager** ({turn.move.value.replace('_', ' ')}; resistance "
-            f"{turn.resistance_before:.1f} → {turn.resistance_after:.1f}): {turn.manager}",
+            f"{turn.resistance_before:.1f} → {turn.resistance_after:.1f}): {_safe(turn.manager)}",
             "",
         ]
     out += ["---", "", debrief_markdown(debrief, heading="#")]
