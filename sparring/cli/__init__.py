@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "annotate": "sparring.cli.annotate:annotate",
     "eval": "sparring.cli.eval:eval_command",
     "users": "sparring.cli.users:users",
+    "sessions": "sparring.cli.sessions:sessions",
 }
 
 
