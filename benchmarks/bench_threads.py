@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/bench_threads.py [--tokens 64] [--max-threads N]
 
-Prints each thread count's generation speed and its ratio to the best, and
-which value SPARRING_THREADS should take here.
+Prints each thread count's generation speed and prompt-evaluation speed (a cold
+~500-token prompt, which is what a turn's uncached part and the warm-up cost), their
+ratios to the best, and which value SPARRING_THREADS should take here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from typing import Any
 
 from llama_cpp import Llama
 
@@ -22,11 +24,23 @@ PROMPT = [
 ]
 
 
-def measure(threads: int, tokens: int) -> tuple[float, float]:
-    llama = Llama(model_path=str(embedded_gguf()), n_ctx=2048, n_threads=threads,
+def prompt_speed(llama: Any) -> float:
+    """Prompt tokens/s: evaluate a long cold prompt (no cached prefix)."""
+    text = " ".join(m["content"] for m in PROMPT) * 20
+    ids = llama.tokenize(text.encode("utf-8"))[:500]
+    llama.reset()
+    start = time.perf_counter()
+    llama.eval(ids)
+    elapsed = time.perf_counter() - start
+    llama.reset()
+    return len(ids) / elapsed
+
+
+def measure(threads: int, tokens: int) -> tuple[float, float, float]:
+    llama: Any = Llama(model_path=str(embedded_gguf()), n_ctx=2048, n_threads=threads,
                   n_threads_batch=threads, seed=1, verbose=False)
     llama.create_chat_completion(messages=PROMPT, max_tokens=4)  # warm-up
-    llama.reset()
+    prompt_tps = prompt_speed(llama)
     start = time.perf_counter()
     first = None
     count = 0
@@ -36,7 +50,8 @@ def measure(threads: int, tokens: int) -> tuple[float, float]:
             first = first or time.perf_counter() - start
             count += 1
     total = time.perf_counter() - start
-    return count / total, first or total
+    llama.close()
+    return count / total, first or total, prompt_tps
 
 
 def main() -> None:
@@ -46,10 +61,13 @@ def main() -> None:
     args = parser.parse_args()
     rows = [(n, *measure(n, args.tokens)) for n in range(1, args.max_threads + 1)]
     best = max(rows, key=lambda r: r[1])
-    print(f"{'threads':>7} {'tok/s':>8} {'first token s':>14} {'ratio to best':>14}")
-    for n, tps, first in rows:
-        print(f"{n:>7} {tps:>8.1f} {first:>14.3f} {tps / best[1]:>14.2f}")
-    print(f"best: SPARRING_THREADS={best[0]} ({best[1]:.1f} tok/s on {os.cpu_count()} cores)")
+    best_prompt = max(r[3] for r in rows)
+    print(f"{'threads':>7} {'tok/s':>8} {'first token s':>14} {'ratio to best':>14} "
+          f"{'prompt tok/s':>13} {'ratio to best':>14}")
+    for n, tps, first, ptps in rows:
+        print(f"{n:>7} {tps:>8.1f} {first:>14.3f} {tps / best[1]:>14.2f} {ptps:>13.1f} {ptps / best_prompt:>14.2f}")
+    print(f"best: SPARRING_THREADS={best[0]} ({best[1]:.1f} tok/s on {os.cpu_count()} cores); "
+          f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,207 @@
+"""Many coaches at once: Sparring's web app vs a bare Chainlit app, same fake token pacing.
+
+    .venv/bin/python benchmarks/bench_server_load.py [--coaches 20 50] [--duration 30] [--delay 0.05]
+    .venv/bin/python benchmarks/bench_server_load.py --duration 120      # the issue's 2-minute runs
+
+For each number of coaches, starts `chainlit run --headless` on 127.0.0.1 (Sparring's
+`app.py` with `SPARRING_MODEL=fake`, then `benchmarks/bare_app.py`), connects that many
+python-socketio clients as the web client does, and lets each send a coach line, wait for
+the whole reply, think for 1-3 s and repeat until the time is up. Prints p50/p95 time to
+first streamed token, turns, errors, lost replies (a turn that ended without a manager
+message) and the server's peak RSS, and Sparring's p95 ratio to the bare app (target <= 1.2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from common import ROOT, coach_line, load_average, rss_mb
+
+sys.path.insert(0, str(ROOT / "tests"))
+
+from uiserver import ChatClient, UIServer, free_port, login
+
+BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
+
+
+class AppServer(UIServer):
+    """`UIServer` for any Chainlit app file (the test helper always runs Sparring's app.py)."""
+
+    app_file: Path = ROOT / "app.py"
+
+    def start(self) -> AppServer:
+        import httpx
+
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("SPARRING_", "CHAINLIT_")) and k not in ("DATABASE_URL", "CI")}
+        env.update({"SPARRING_MODEL": "fake", "SPARRING_DATA_DIR": str(self.data_dir),
+                    "CHAINLIT_APP_ROOT": str(self._app_root()), "PYTHONUNBUFFERED": "1", **self.env})
+        log = (self.workdir / f"server-{self.port}.log").open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "chainlit", "run", str(self.app_file), "--headless",
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=self._app_root(), env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        path = "/health" if self.app_file.name == "app.py" else "/"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log()}")
+            try:
+                if httpx.get(self.url + path, timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not start:\n{self.log()}")
+
+
+class TimedClient(ChatClient):
+    """A ChatClient that also records when each event arrived."""
+
+    times: list[float]
+
+    async def connect(self) -> TimedClient:
+        self.times = []
+
+        @self.sio.on("*")
+        async def _any(event: str, data: Any = None) -> None:
+            self.events.append((event, data))
+            self.times.append(time.perf_counter())
+
+        auth = {"sessionId": self.session_id, "clientType": "webapp", "threadId": self.thread_id,
+                "chatProfile": self.profile, "userEnv": "{}"}
+        await self.sio.connect(self.server.url, socketio_path="/ws/socket.io", auth=auth,
+                               headers={"Cookie": f"access_token={self.token}"},
+                               transports=["websocket"], wait_timeout=30)
+        await self.sio.emit("connection_successful")
+        await self.wait_for(lambda e, d: e == "action" and d.get("name") == "end_session", timeout=60)
+        await asyncio.sleep(0.3)
+        return self
+
+
+@dataclass
+class Tally:
+    ttft: list[float] = field(default_factory=list)
+    turns: int = 0
+    errors: list[str] = field(default_factory=list)
+    lost: int = 0
+    rss: list[float] = field(default_factory=list)
+
+
+async def coach(server: AppServer, token: str, n: int, until: float, tally: Tally) -> None:
+    rng = random.Random(n)
+    await asyncio.sleep(rng.uniform(0, 3))  # coaches do not all arrive in the same instant
+    try:
+        client = await TimedClient(server, token, session_id=str(uuid.uuid4())).connect()
+    except Exception as exc:
+        tally.errors.append(f"connect: {type(exc).__name__}: {exc}"[:200])
+        return
+    turn = 0
+    while time.perf_counter() < until:
+        mark = client.mark()
+        sent = time.perf_counter()
+        try:
+            events = await client.send(coach_line(n + turn), timeout=60)
+        except Exception as exc:
+            tally.errors.append(f"turn: {type(exc).__name__}: {str(exc)[:150]}")
+            break
+        tally.turns += 1
+        turn += 1
+        firsts = [t for (e, _), t in zip(client.events[mark:], client.times[mark:], strict=False)
+                  if e in ("stream_start", "stream_token")]
+        replies = [d for e, d in events if e in ("new_message", "update_message") and isinstance(d, dict)
+                   and d.get("type") == "assistant_message" and d.get("output")
+                   and d.get("name") not in ("Sparring",)]
+        if "The manager could not reply" in str(events):
+            tally.errors.append("model error message")
+        if not firsts or not replies:
+            tally.lost += 1
+        else:
+            tally.ttft.append(firsts[0] - sent)
+        await asyncio.sleep(rng.uniform(1.0, 3.0))
+    with contextlib.suppress(Exception):
+        await client.sio.disconnect()
+
+
+async def sample_rss(pid: int, until: float, tally: Tally) -> None:
+    while time.perf_counter() < until + 5:
+        try:
+            tally.rss.append(rss_mb(pid))
+        except OSError:
+            return
+        await asyncio.sleep(1.0)
+
+
+async def load(server: AppServer, coaches: int, duration: float) -> Tally:
+    token = await login(server)
+    tally = Tally()
+    until = time.perf_counter() + duration
+    assert server.proc is not None
+    await asyncio.gather(sample_rss(server.proc.pid, until, tally),
+                         *(coach(server, token, n, until, tally) for n in range(coaches)))
+    return tally
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def run_one(app_file: Path, coaches: int, args: argparse.Namespace) -> Tally:
+    with tempfile.TemporaryDirectory(prefix="sparring-load-") as tmp:
+        server = AppServer(Path(tmp), env={"SPARRING_FAKE_TOKEN_DELAY": str(args.delay)})
+        server.app_file = app_file
+        server.start()
+        try:
+            return asyncio.run(load(server, coaches, args.duration))
+        finally:
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--coaches", type=int, nargs="+", default=[20, 50])
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds per run (issue: 120)")
+    parser.add_argument("--delay", type=float, default=0.05, help="seconds between fake tokens")
+    args = parser.parse_args()
+    print(f"fake model, {args.delay * 1000:.0f} ms per token, {args.duration:.0f} s per run, 127.0.0.1")
+    print(f"{'app':<9} {'coaches':>7} {'turns':>6} {'p50 ttft':>9} {'p95 ttft':>9} {'errors':>6} "
+          f"{'lost':>5} {'peak RSS MB':>11} {'load avg':>8}")
+    for coaches in args.coaches:
+        results = {}
+        for label, app_file in (("sparring", ROOT / "app.py"), ("bare", BARE_APP)):
+            tally = run_one(app_file, coaches, args)
+            results[label] = tally
+            print(f"{label:<9} {coaches:>7} {tally.turns:>6} {pct(tally.ttft, 0.5):>9.3f} "
+                  f"{pct(tally.ttft, 0.95):>9.3f} {len(tally.errors):>6} {tally.lost:>5} "
+                  f"{max(tally.rss or [float('nan')]):>11.0f} {os.getloadavg()[0]:>8.2f}", flush=True)
+            for error in sorted(set(tally.errors))[:3]:
+                print(f"    error: {error}")
+        s, b = results["sparring"], results["bare"]
+        ratio = pct(s.ttft, 0.95) / pct(b.ttft, 0.95)
+        print(f"  {coaches} coaches: sparring/bare p95 first token = {ratio:.2f}x "
+              f"(target <= 1.2: {'met' if ratio <= 1.2 else 'NOT met'}); "
+              f"p50 {pct(s.ttft, 0.5) / pct(b.ttft, 0.5):.2f}x; "
+              f"mean {statistics.fmean(s.ttft or [0]):.3f} vs {statistics.fmean(b.ttft or [0]):.3f} s")
+    print(load_average())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Time to first token over a conversation with the embedded model: turn 1, 5, 10, 20.
+
+    .venv/bin/python benchmarks/bench_turn_latency.py [--turns 20] [--persona sceptic]
+
+Plays a scripted coach through `PracticeSession` (after `warm_up`, as the CLI and web app
+do) and prints, per reported turn, the time to the first shown token, the prompt size in
+model tokens, and how many of them llama.cpp reused from its cached prefix (so only the
+rest had to be evaluated). Target: turn 20 no slower than 1.5x turn 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+from common import RecordingLocalModel, coach_line, load_average
+
+from sparring.engine.events import Token
+from sparring.engine.session import PracticeSession
+from sparring.persona.loader import get_persona
+from sparring.providers.local import embedded_gguf, load_runtime
+from sparring.settings import Settings
+
+REPORT = (1, 5, 10, 20)
+
+
+async def run(args: argparse.Namespace) -> None:
+    settings = Settings(_env_file=None, threads=args.threads)
+    path = (settings.gguf_path or embedded_gguf()).resolve()
+    runtime = load_runtime(path, settings.n_ctx, settings.threads, settings.seed)
+    model = RecordingLocalModel(runtime=runtime, max_tokens=settings.max_reply_tokens,
+                                temperature=settings.temperature, seed=settings.seed)
+    persona = get_persona(settings, args.persona)
+    session = PracticeSession(persona, "realistic", model, settings)
+    await session.warm_up()
+    print(f"persona {persona.id}, threads {settings.threads}, n_ctx {settings.n_ctx}")
+    print(f"{'turn':>4} {'ttft s':>7} {'total s':>7} {'prompt tok':>10} {'reused':>6} {'evaluated':>9} "
+          f"{'attempts':>8} {'engine prompt_tokens':>20}")
+    firsts: dict[int, float] = {}
+    for turn in range(1, args.turns + 1):
+        mark = len(model.calls)
+        start = time.perf_counter()
+        first: float | None = None
+        record = None
+        async for event in session.turn(coach_line(turn - 1)):
+            if isinstance(event, Token) and first is None:
+                first = time.perf_counter() - start
+            record = getattr(event, "record", record)
+        total = time.perf_counter() - start
+        firsts[turn] = first or total
+        calls = model.calls[mark:]
+        if turn in REPORT or args.verbose:
+            c = calls[0] if calls else None
+            prompt = c.prompt_tokens if c else 0
+            reused = c.reused_tokens if c else 0
+            engine_tokens = record.timing.prompt_tokens if record else 0
+            print(f"{turn:>4} {firsts[turn]:>7.2f} {total:>7.2f} {prompt:>10} {reused:>6} {prompt - reused:>9} "
+                  f"{len(calls):>8} {engine_tokens:>20}", flush=True)
+    last = max(t for t in REPORT if t <= args.turns)
+    ratio = firsts[last] / firsts[1]
+    print(f"turn {last} / turn 1 first token: {firsts[last]:.2f} s / {firsts[1]:.2f} s = {ratio:.2f}x "
+          f"(target <= 1.5x: {'met' if ratio <= 1.5 else 'NOT met'})")
+    print(load_average())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--persona", default="sceptic")
+    parser.add_argument("--threads", type=int, default=Settings(_env_file=None).threads)
+    parser.add_argument("--verbose", action="store_true", help="print every turn")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

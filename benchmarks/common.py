@@ -1,0 +1,134 @@
+"""Shared pieces of the benchmarks: coach lines, a recording local model, load and memory readings.
+
+Kept apart so every benchmark measures Sparring against its reference with the same
+inputs; nothing here is imported by the application.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from langchain_core.callbacks import CallbackManagerForLLMRun  # noqa: E402
+from langchain_core.messages import BaseMessage  # noqa: E402
+from langchain_core.outputs import ChatGenerationChunk  # noqa: E402
+from pydantic import PrivateAttr  # noqa: E402
+
+from sparring.providers.local import LocalChatModel  # noqa: E402
+
+#: A plausible coaching conversation: good practice, pushing, closed questions, a goal.
+COACH_LINES = [
+    "What would make this conversation worth your time?",
+    "It sounds like you've been through a lot of these programmes, and it has cost you.",
+    "Have you talked to your team about it?",
+    "You should start holding weekly one-to-ones with everyone.",
+    "So the real worry is what this means for your people.",
+    "What does a good week look like for you at the moment?",
+    "You've kept your team going through a tough year. What has helped most?",
+    "Is that really true?",
+    "What might a first small step look like for you?",
+    "Where would you like to start?",
+]
+
+
+def coach_line(turn: int) -> str:
+    return COACH_LINES[turn % len(COACH_LINES)]
+
+
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min) {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident set size from /proc, in MB (Linux)."""
+    status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def prompt_ids(llama: Any, messages: list[BaseMessage]) -> list[int]:
+    """The prompt tokens llama-cpp-python will build for these messages (the GGUF's chat template)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    from sparring.providers.local import _to_dicts
+
+    fmt = Jinja2ChatFormatter(
+        template=llama.metadata["tokenizer.chat_template"],
+        eos_token=llama._model.token_get_text(llama.token_eos()),
+        bos_token=llama._model.token_get_text(llama.token_bos()),
+    )
+    prompt = fmt(messages=_to_dicts(messages)).prompt
+    return list(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+@dataclass
+class Call:
+    """One generation the engine asked for: exactly what was sent, and what came back."""
+
+    messages: list[BaseMessage]
+    kwargs: dict[str, Any]
+    started: float = 0.0
+    first_chunk: float | None = None
+    ended: float = 0.0
+    chunks: int = 0
+    texts: list[str] = field(default_factory=list)
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+
+
+class RecordingLocalModel(LocalChatModel):
+    """The embedded model, recording each streamed call (messages, kwargs, chunk times).
+
+    The stream is passed through unchanged, so the engine behaves exactly as in production.
+    """
+
+    _calls: list[Call] = PrivateAttr(default_factory=list)
+
+    @property
+    def calls(self) -> list[Call]:
+        return self._calls
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        call = Call(messages=list(messages), kwargs=dict(kwargs), started=time.perf_counter())
+        self._calls.append(call)
+        llama = self.runtime.llama
+        cached = list(llama.input_ids[: llama.n_tokens])
+        ids = prompt_ids(llama, messages)
+        call.prompt_tokens = len(ids)
+        call.reused_tokens = common_prefix(cached, ids)
+        try:
+            for chunk in super()._stream(messages, stop, run_manager, **kwargs):
+                call.chunks += 1
+                call.texts.append(str(chunk.message.content))
+                if call.first_chunk is None:
+                    call.first_chunk = time.perf_counter()
+                yield chunk
+        finally:
+            call.ended = time.perf_counter()
