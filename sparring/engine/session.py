@@ -8,6 +8,8 @@ the coach can resend the same line.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +28,7 @@ from sparring.errors import UserError
 from sparring.evaluation.codes import TurnCoder
 from sparring.persona.model import Difficulty, Move, Persona
 from sparring.persona.prompt import build_messages, render_system_prompt
+from sparring.providers.errors import ModelUnavailable
 from sparring.settings import Settings
 from sparring.tokens import count_tokens
 from sparring.transcript import ManagerState, Timing, Transcript, TurnRecord
@@ -128,6 +131,9 @@ class PracticeSession:
         """
         from sparring.providers.local import LocalChatModel
 
+        # Loading the token counter's encoding takes ~2 s once per process; do it here, in a
+        # thread, rather than inside the first turn's prompt budget (any model).
+        await asyncio.to_thread(count_tokens, self.opening)
         if not isinstance(self.model, LocalChatModel):
             return False
         prefix = [SystemMessage(content=self.system_prompt), AIMessage(content=self.opening)]
@@ -198,7 +204,11 @@ class PracticeSession:
 
     @staticmethod
     async def _without_rubric(events: AsyncIterator[Event], outcome: Outcome) -> AsyncIterator[Event]:
-        """Pass one attempt's events on, stopping it before a rubric word is shown."""
+        """Pass one attempt's events on, stopping it before a rubric word is shown.
+
+        Also turns an endpoint's unreadable stream (malformed JSON) into a `ModelUnavailable`,
+        so the coach gets the same clear message and Retry as for any other endpoint fault.
+        """
         shown = ""
         try:
             async for event in events:
@@ -212,6 +222,13 @@ class PracticeSession:
                 elif isinstance(event, Reset):
                     shown = ""
                 yield event
+        except json.JSONDecodeError as exc:
+            if shown:
+                yield Reset("model_error")
+            raise ModelUnavailable(
+                "The model endpoint sent a reply that is not valid JSON. "
+                "Your message is kept; try again."
+            ) from exc
         finally:
             close = getattr(events, "aclose", None)
             if close is not None:

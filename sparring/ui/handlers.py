@@ -91,9 +91,7 @@ async def on_message(app: AppState, message: cl.Message) -> None:
         await _say("This session has ended — your debrief is above. "
                    "Start a **New chat** to practise again.")
         return
-    if not text:
-        return
-    async with live.lock:
+    async with live.lock:  # an empty line is answered by play_turn with what to do
         record = await play_turn(app, live, text, message.id)
         if record is not None and not live.named:
             live.named = await _name_thread(live)

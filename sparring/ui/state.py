@@ -92,6 +92,7 @@ class Live:
     judge_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     named: bool = False
+    unsaved: bool = False  # the last save failed; the coach has been told
     warmup: asyncio.Task[bool] | None = None
 
     def sync(self) -> None:
@@ -117,13 +118,41 @@ def current_user() -> str:
     return user.identifier if user else "local"
 
 
-async def save(live: Live) -> None:
-    """Persist after every change; a failed save is logged, never shown mid-conversation."""
+#: Tries per save, and the first pause between them (doubled each time). SQLite already waits
+#: up to 5 s for a lock inside each try, so three tries ride out a long write elsewhere.
+SAVE_ATTEMPTS = 3
+SAVE_PAUSE_S = 0.25
+SAVE_FAILED = ("**Could not save this conversation** — the database is unavailable. Nothing is "
+               "lost yet: it is kept here and saved again after your next turn. Keep this tab open "
+               "until you see it saved.")
+SAVE_RECOVERED = "Saved — the conversation is stored again."
+
+
+async def save(live: Live) -> bool:
+    """Persist after every change. The whole record is written each time, so one save that
+    succeeds after failures stores every turn in between; the coach is told both when saving
+    fails (after retries) and when it works again, so nobody closes the tab on unsaved turns."""
     store = AppState.store()
     if store is None:
-        return
+        return True
     live.sync()
-    try:
-        await store.save(cl.context.session.thread_id, current_user(), live.stored)
-    except Exception:
-        log.exception("could not save practice session %s", cl.context.session.thread_id)
+    thread_id = cl.context.session.thread_id
+    for attempt in range(SAVE_ATTEMPTS):
+        try:
+            await store.save(thread_id, current_user(), live.stored)
+        except Exception as exc:
+            # The exception type only: the message may quote the record (the coach's words).
+            log.warning("saving practice session %s failed (try %d of %d): %s", thread_id,
+                        attempt + 1, SAVE_ATTEMPTS, type(exc).__name__)
+            if attempt + 1 < SAVE_ATTEMPTS:
+                await asyncio.sleep(SAVE_PAUSE_S * 2**attempt)
+            continue
+        if live.unsaved:
+            live.unsaved = False
+            await cl.Message(content=SAVE_RECOVERED, author="Sparring").send()
+        return True
+    log.error("could not save practice session %s; it stays in memory", thread_id)
+    if not live.unsaved:
+        live.unsaved = True
+        await cl.Message(content=SAVE_FAILED, author="Sparring").send()
+    return False

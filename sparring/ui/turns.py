@@ -26,6 +26,9 @@ log = logging.getLogger("sparring.ui")
 
 END_ACTION = "end_session"
 RETRY_ACTION = "retry_turn"
+#: The engine's Reset reason when the model failed mid-reply (sparring/engine/stream.py).
+MODEL_ERROR = "model_error"
+INTERRUPTED = "*(cut off — the model failed mid-reply; this is not part of the conversation)*"
 
 
 def end_action() -> cl.Action:
@@ -102,6 +105,11 @@ async def _judge_later(app: AppState, live: Live, note: cl.Step | None, index_hi
 
 async def play_turn(app: AppState, live: Live, text: str, coach_id: str | None) -> TurnRecord | None:
     """Run one turn end to end; returns the record, or None when the model failed."""
+    try:  # an unusable line (empty, a 100,000-character paste) goes to no model at all
+        text = live.session.validate(text)
+    except UserError as exc:
+        await _failed(cl.Message(content=""), None, None, coach_id, str(exc))
+        return None
     options = live.stored.options
     use_judge = app.judge_enabled(options.model)
     judge = app.judge(options.model) if use_judge else None
@@ -160,6 +168,8 @@ async def _stream(live: Live, reply: cl.Message, text: str) -> TurnRecord:
         if isinstance(event, Token):
             await reply.stream_token(event.text)
         elif isinstance(event, Reset):
+            if event.reason == MODEL_ERROR:
+                continue  # keep what was shown: `_failed` marks it as cut off
             reply.content = ""
             if reply.streaming:
                 await cl.context.emitter.send_token(id=reply.id, token="", is_sequence=True)
@@ -170,7 +180,11 @@ async def _stream(live: Live, reply: cl.Message, text: str) -> TurnRecord:
 
 async def _failed(reply: cl.Message, note: cl.Step | None, text: str | None,
                   coach_id: str | None, problem: str) -> None:
-    if reply.streaming:
+    if reply.streaming and reply.content.strip():
+        # The coach saw these words: say plainly they were cut off and do not count.
+        reply.content = f"{reply.content.rstrip()} … {INTERRUPTED}"
+        await reply.update()
+    elif reply.streaming:
         await reply.remove()
     if note is not None:
         await note.remove()
