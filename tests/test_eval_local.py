@@ -35,3 +35,13 @@ def test_smoke_suite_passes_on_the_embedded_model_and_replays_from_cache(
                      for o in outputs)
     assert first == second and all(first)
     assert list((tmp_path / "data" / "cache" / "eval").rglob("*.json"))
+
+
+def test_every_shipped_suite_passes_on_the_embedded_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The acceptance run: `sparring eval evals/ --model local` in CI (about 6 minutes)."""
+    monkeypatch.setenv("SPARRING_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(eval_command, [str(ROOT / "evals"), "--model", "local"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
