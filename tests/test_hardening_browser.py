@@ -7,20 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from browser import ARGS, CHROMIUM, require_chromium
 from uiserver import running
 
 from sparring.settings import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
 
-if not CHROMIUM.exists():
-    pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
-                allow_module_level=True)
+require_chromium()
 
 COACH = ('<img src=x onerror="document.title=\'pwned-coach\'">'
          '<script>document.title="pwned-script"</script> You should just do it.')

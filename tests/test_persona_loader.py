@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import near_miss
 
 from sparring.persona.loader import (
     PersonaFileError,
@@ -258,26 +259,10 @@ def test_get_persona_unknown_id_lists_valid_ids(settings: Settings) -> None:
 VALID_LINES = VALID.splitlines()
 
 
-@st.composite
-def mutated_persona(draw: st.DrawFn) -> str:
-    """The valid file with a few lines replaced, cut or duplicated: near-misses a trainer makes."""
-    lines = list(VALID_LINES)
-    for _ in range(draw(st.integers(1, 3))):
-        i = draw(st.integers(0, len(lines) - 1))
-        action = draw(st.sampled_from(["replace", "cut", "dup", "indent"]))
-        if action == "replace":
-            lines[i] = draw(st.text(max_size=40))
-        elif action == "cut":
-            lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))]
-        elif action == "dup":
-            lines.insert(i, lines[i])
-        else:
-            lines[i] = " " * draw(st.integers(0, 5)) + lines[i].lstrip()
-    return "\n".join(lines)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(content=st.one_of(st.text(max_size=300), st.binary(max_size=300), mutated_persona()))
+@given(content=st.one_of(st.text(max_size=300), st.binary(max_size=300), near_miss(VALID_LINES)))
 def test_any_content_is_a_persona_or_a_persona_file_error(tmp_path: Path, content: str | bytes) -> None:
     path = write(tmp_path, content)
     try:
