@@ -73,3 +73,23 @@ def test_json_schema_is_honoured(local: LocalChatModel) -> None:
     import json
 
     assert isinstance(json.loads(str(out.content))["open"], bool)
+
+
+async def test_warm_up_after_a_reply_leaves_the_history_evaluated_for_the_next_turn() -> None:
+    """Between turns the history is evaluated in advance, so the next turn reads only the new line."""
+    from sparring.engine.session import PracticeSession
+    from sparring.persona.loader import get_persona
+
+    settings = Settings(_env_file=None, model="local", max_reply_tokens=12, temperature=0.0)  # type: ignore[call-arg]
+    model = make_chat_model("local", settings)
+    assert isinstance(model, LocalChatModel)
+    session = PracticeSession(get_persona(settings, "sceptic"), "realistic", model, settings)
+    assert await session.warm_up()
+    record = await session.reply("What would make this time useful for you?")
+    assert await session.warm_up()
+    llama = model.runtime.llama
+    cached = llama.detokenize(list(llama.input_ids[: llama.n_tokens])).decode("utf-8", "replace")
+    assert session.system_prompt[:200] in cached
+    assert "What would make this time useful for you?" in cached
+    assert record.manager.strip()[:20] in cached
+    assert (await session.reply("What matters most to you this quarter?")).manager.strip()

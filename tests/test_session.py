@@ -91,6 +91,40 @@ async def test_prompt_carries_the_move_and_only_the_concerns_allowed_now(setting
     assert s.state.revealed == ["shallow"]
 
 
+async def test_an_admitted_worry_is_kept_in_the_history_not_resent_in_every_note(settings: Settings) -> None:
+    """The fact sits where it was said, so llama.cpp's cached prefix covers it on later turns."""
+    fake = FakeChatModel()
+    s = session(settings, fake)
+    await s.reply("closed?")
+    second = await s.reply("good")
+    assert second.revealed_now == ["shallow"]
+    await s.reply("good")
+    before, after = fake.calls[1], fake.calls[2]
+    reply_at = next(i for i, m in enumerate(after) if isinstance(m, AIMessage) and m.content == second.manager)
+    memory = after[reply_at + 1]
+    assert isinstance(memory, SystemMessage) and SHALLOW in str(memory.content)
+    assert SHALLOW not in str(after[-1].content)  # this turn's note does not repeat it
+    assert "Keep your private worries to yourself." not in str(after[-1].content)
+    # the prompt only grows at its end: last turn's prompt without its note is a prefix
+    assert [m.content for m in before[:-1]] == [m.content for m in after[: len(before) - 1]]
+
+
+async def test_an_admission_trimmed_out_of_the_history_is_restated_in_the_note(settings: Settings) -> None:
+    small = settings.model_copy(update={"n_ctx": 2048})
+    lines = [f"turn {i} " + "and so on " * 350 for i in range(5)]
+    coder = ScriptedCoder({**CODER_TABLE, **{line.strip(): GOOD for line in lines}})
+    fake = FakeChatModel()
+    s = PracticeSession(PERSONA, "realistic", fake, small, coder=coder, seed=3)
+    await s.reply("closed?")
+    assert (await s.reply("good")).revealed_now == ["shallow"]
+    for line in lines:
+        await s.reply(line)
+    last = fake.calls[-1]
+    assert s.state.revealed[0] == "shallow"
+    assert all(SHALLOW not in str(m.content) for m in last[1:-1])  # its turn was trimmed away
+    assert SHALLOW in str(last[-1].content)
+
+
 async def test_messages_are_system_history_then_the_turn_note_with_example_last(settings: Settings) -> None:
     fake = FakeChatModel()
     s = session(settings, fake)

@@ -92,10 +92,15 @@ async def _stream_reply(session: PracticeSession, coach_text: str, name: str, sh
                 click.secho(state_line(event.record), dim=True)
 
 
+def _warm_up_in_background(session: PracticeSession) -> None:
+    """Evaluate the shared prompt prefix while the coach reads and types (embedded model):
+    the opening line at the start, the history after each reply."""
+    threading.Thread(target=lambda: asyncio.run(session.warm_up()), daemon=True).start()
+
+
 def _interactive(session: PracticeSession, show_state: bool) -> None:
     name = session.persona.name
-    # Evaluate the system prompt while the coach reads the opening line (embedded model).
-    threading.Thread(target=lambda: asyncio.run(session.warm_up()), daemon=True).start()
+    _warm_up_in_background(session)
     click.echo(f"{name}: {session.opening}")
     click.secho("(Type /quit or press Ctrl-D to end.)", dim=True)
     with asyncio.Runner() as runner:
@@ -111,6 +116,7 @@ def _interactive(session: PracticeSession, show_state: bool) -> None:
                 continue
             try:
                 runner.run(_stream_reply(session, line, name, show_state))
+                _warm_up_in_background(session)
             except USER_FACING as exc:  # e.g. the model failed: the conversation is kept
                 click.echo("")
                 click.secho(f"{exc}", fg="yellow", err=True)

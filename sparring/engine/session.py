@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, SystemMessage
 
 from sparring.engine import guards
 from sparring.engine.dynamics import apply_codes
@@ -27,7 +26,7 @@ from sparring.engine.stream import Outcome, guarded_stream
 from sparring.errors import UserError
 from sparring.evaluation.codes import TurnCoder
 from sparring.persona.model import Difficulty, Move, Persona
-from sparring.persona.prompt import build_messages, render_system_prompt
+from sparring.persona.prompt import build_messages, prefix_messages, render_system_prompt
 from sparring.providers.errors import ModelUnavailable
 from sparring.settings import Settings
 from sparring.tokens import count_tokens
@@ -122,12 +121,14 @@ class PracticeSession:
         )
 
     async def warm_up(self) -> bool:
-        """Evaluate the stable prompt prefix before the coach's first line (embedded model only).
+        """Evaluate the prompt prefix the next turn will share, while the coach reads and types.
 
-        SmolLM2 on one CPU thread needs many seconds for a cold system prompt; done
-        while the coach reads the opening line, the first reply starts at once because
-        llama.cpp reuses the evaluated prefix. Returns False when there is nothing to gain
-        or the warm-up failed (the first turn then reports any real problem).
+        Call it after the opening line and again after every reply (embedded model only).
+        SmolLM2 on one CPU thread evaluates only ~40-50 prompt tokens/s; done beside the
+        coach's typing, the next turn evaluates just the coach's line and the turn note,
+        because llama.cpp reuses the evaluated prefix, so turn 20 starts about as fast as
+        turn 1. Returns False when there is nothing to gain or the warm-up failed (the
+        next turn then reports any real problem).
         """
         from sparring.providers.local import LocalChatModel
 
@@ -136,7 +137,13 @@ class PracticeSession:
         await asyncio.to_thread(count_tokens, self.opening)
         if not isinstance(self.model, LocalChatModel):
             return False
-        prefix = [SystemMessage(content=self.system_prompt), AIMessage(content=self.opening)]
+        prefix = prefix_messages(
+            self.persona,
+            self.settings,
+            system_prompt=self.system_prompt,
+            opening=self.opening,
+            turns=self.transcript.turns,
+        )
         try:
             await self.model.ainvoke(prefix, max_tokens=1)
         except Exception:  # a warm-up must never break a session
