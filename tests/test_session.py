@@ -306,6 +306,25 @@ async def test_history_is_trimmed_to_the_context_budget_keeping_system_and_newes
     assert sum(count_tokens(c) for c in contents) <= 2048
 
 
+async def test_a_long_conversation_drops_old_turns_in_steps_so_the_prompt_prefix_keeps_its_cache(
+    settings: Settings,
+) -> None:
+    """Once the history outgrows the context, its start moves rarely, not on every turn:
+    between moves each prompt extends the last one, which llama.cpp evaluates only at its end."""
+    small = settings.model_copy(update={"n_ctx": 2048})
+    fake = FakeChatModel(responses=["Fine, I suppose that is one way to look at it all."] * 60)
+    s = session(small, fake)
+    lines = [f"Line {i}: tell me more about how the week went and what got in the way." for i in range(60)]
+    for line in lines:
+        await s.reply(line)
+    prompts = [[str(m.content) for m in call] for call in fake.calls]
+    assert all(sum(count_tokens(c) for c in p) <= 2048 for p in prompts)
+    assert lines[0] not in prompts[-1] and lines[-1] in prompts[-1]  # old turns did go
+    breaks = sum(1 for a, b in zip(prompts, prompts[1:], strict=False) if b[: len(a) - 1] != a[:-1])
+    # one-turn-at-a-time trimming would break the prefix on every turn after the first trim
+    assert 1 <= breaks <= 4
+
+
 async def test_warm_up_only_touches_the_embedded_model(settings: Settings) -> None:
     fake = FakeChatModel()
     s = session(settings, fake)

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from sparring.persona.model import Difficulty, Persona
 from sparring.prompts import load_prompt
 from sparring.settings import Settings
-from sparring.tokens import Counter, count_tokens, trim_history
+from sparring.tokens import Counter, count_message_tokens, count_tokens, trim_history
 from sparring.transcript import ManagerState, TurnRecord
 
 if TYPE_CHECKING:
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 #: Tokens kept free for chat-template markers the counters do not see.
 TEMPLATE_MARGIN = 32
+#: Room kept for this turn's coach line and note when the history window is chosen.
+TURN_RESERVE = 512
+#: The history window moves in steps of this many tokens of conversation (see `window_start`).
+WINDOW_STEP = 1024
 
 
 def render_system_prompt(persona: Persona, difficulty: Difficulty, settings: Settings) -> str:
@@ -87,15 +91,17 @@ def history_messages(
     turns: Sequence[TurnRecord],
     coach_text: str,
     memory: dict[int, BaseMessage] | None = None,
+    first: int = 0,
 ) -> list[BaseMessage]:
     """The conversation so far as chat messages: opening, coach/manager pairs, then this line.
 
     `memory` maps a turn index to the private line placed right after that turn's reply.
     It is written once and never moves, so from then on it is part of the cached prefix.
+    From `first` > 0 on (see `window_start`), the opening and earlier turns are left out.
     """
     memory = memory or {}
-    messages: list[BaseMessage] = [AIMessage(content=opening)]
-    for turn in turns:
+    messages: list[BaseMessage] = [] if first else [AIMessage(content=opening)]
+    for turn in turns[first:]:
         messages.append(HumanMessage(content=turn.coach))
         messages.append(AIMessage(content=turn.manager))
         if turn.index in memory:
@@ -114,6 +120,45 @@ def memory_messages(persona: Persona, settings: Settings, turns: Sequence[TurnRe
     return memory
 
 
+def window_start(
+    turns: Sequence[TurnRecord],
+    memory: dict[int, BaseMessage],
+    system_tokens: int,
+    settings: Settings,
+    counter: Counter = count_tokens,
+) -> int:
+    """How many leading turns a long conversation leaves out of the prompt (0 = none).
+
+    Dropping the oldest turn one at a time would change the start of the history on
+    every turn, and llama.cpp would re-evaluate all of it each time (a minute a turn on
+    one CPU thread). Instead the window's start only moves to a turn boundary at a
+    multiple of WINDOW_STEP tokens into the conversation, so it stays put for several
+    turns and the cached prefix keeps working between the jumps. It depends on the
+    history alone, so the warm-up between turns picks the same window as the next turn.
+    """
+    limit = settings.n_ctx - settings.max_reply_tokens - TEMPLATE_MARGIN - TURN_RESERVE - system_tokens
+    sizes = [_turn_tokens(turn, memory, counter) for turn in turns]
+    total = sum(sizes)
+    if total <= limit:
+        return 0
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    step = 1
+    while True:
+        # the first turn boundary at least `step` windows in; later boundaries never count,
+        # or the start would creep forward one turn at a time again
+        first = next((i for i, start in enumerate(starts) if start >= step * WINDOW_STEP), len(turns))
+        if first == len(turns) or total - starts[first] <= limit:
+            return first
+        step += 1
+
+
+def _turn_tokens(turn: TurnRecord, memory: dict[int, BaseMessage], counter: Counter) -> int:
+    messages: list[BaseMessage] = [HumanMessage(content=turn.coach), AIMessage(content=turn.manager)]
+    if turn.index in memory:
+        messages.append(memory[turn.index])
+    return count_message_tokens(messages, counter)
+
+
 def prefix_messages(
     persona: Persona, settings: Settings, *, system_prompt: str, opening: str, turns: Sequence[TurnRecord]
 ) -> list[BaseMessage]:
@@ -122,8 +167,14 @@ def prefix_messages(
     Evaluating it while the coach reads and types means the next turn only evaluates the
     coach's line and the note, as turn 1 does (see `PracticeSession.warm_up`).
     """
-    history = history_messages(opening, turns, "", memory_messages(persona, settings, turns))
+    memory = memory_messages(persona, settings, turns)
+    first = window_start(turns, memory, _fixed_tokens(system_prompt, opening, count_tokens), settings)
+    history = history_messages(opening, turns, "", memory, first)
     return [SystemMessage(content=system_prompt), *history[:-1]]
+
+
+def _fixed_tokens(system_prompt: str, opening: str, counter: Counter) -> int:
+    return count_message_tokens([SystemMessage(content=system_prompt), AIMessage(content=opening)], counter)
 
 
 def build_messages(
@@ -151,8 +202,9 @@ def build_messages(
     longest = render_move_instruction(persona, decision, state, settings)
     budget = settings.n_ctx - settings.max_reply_tokens - counter(longest) - TEMPLATE_MARGIN
     memory = memory_messages(persona, settings, turns)
-    history = [SystemMessage(content=system), *history_messages(opening, turns, coach_text, memory)]
-    trimmed = trim_history(history, budget, counter)
+    first = window_start(turns, memory, _fixed_tokens(system, opening, counter), settings, counter)
+    history = [SystemMessage(content=system), *history_messages(opening, turns, coach_text, memory, first)]
+    trimmed = trim_history(history, budget, counter)  # only bites on an outsized line or note
     if not any(m.type == "human" for m in trimmed):
         # Even the newest line does not fit: keep it anyway; the model must see what it answers.
         trimmed = [trimmed[0], history[-1]] if trimmed else [history[-1]]
