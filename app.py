@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 
 import chainlit as cl
 from chainlit.types import ThreadDict
@@ -23,6 +24,7 @@ from sparring.ui.guards import install_guards
 from sparring.ui.routes import install_routes
 from sparring.ui.state import AppState
 from sparring.ui.turns import END_ACTION, RETRY_ACTION, STARTER_ACTION
+from sparring.ui.wording import install_wording
 
 try:
     _settings = load_settings()
@@ -45,6 +47,9 @@ def _data_layer() -> SparringDataLayer:
 
 @cl.on_app_startup
 async def _startup() -> None:
+    from chainlit.config import config_translation_dir
+
+    install_wording(Path(config_translation_dir))
     try:
         await ensure_schema(_settings.effective_database_url)
     except UserError as exc:  # unreachable or invalid database: say so and stop
