@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from builders import build_persona
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,29 +19,11 @@ GOAL = TurnCodes(question="open", goal_cocreation=True)
 
 
 def make_persona() -> Persona:
-    lines = {m: [f"{m.value} line one.", f"{m.value} line two."] for m in Move}
-    return Persona.model_validate(
-        {
-            "id": "tester",
-            "name": "Pat Tester",
-            "role": "Head of Testing",
-            "organisation": "Acme",
-            "scenario": "A first session.",
-            "pattern": "the tester",
-            "backstory": "Twenty years in testing.",
-            "voice": {"style": "Blunt."},
-            "resistance_style": "Blunt refusals.",
-            "starting_resistance": {"easy": 5, "realistic": 7, "hard": 9},
-            "triggers": {"raises": ["advice"], "lowers": ["curiosity"]},
-            "concerns": [
-                {"id": "deep", "text": "My divorce papers arrived on Monday.", "reveal_below": 2.5},
-                {"id": "shallow", "text": "The quarterly budget cut scares me.", "reveal_below": 6},
-                {"id": "middle", "text": "My heart condition slows me down.", "reveal_below": 4},
-            ],
-            "power": {"requested_by": "HR", "seniority": "senior"},
-            "opening_line": "What do you want?",
-            "example_lines": lines,
-        }
+    # the deepest concern first: the policy must pick by threshold, not by file order
+    return build_persona(
+        ("deep", "My divorce papers arrived on Monday.", 2.5),
+        ("shallow", "The quarterly budget cut scares me.", 6),
+        ("middle", "My heart condition slows me down.", 4),
     )
 
 

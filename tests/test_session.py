@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
+from builders import build_persona
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from sparring.engine.events import Done, Reset, Token
@@ -25,30 +27,7 @@ DEEP = "My divorce papers arrived on Monday."
 
 
 def make_persona() -> Persona:
-    lines = {m: [f"{m.value} line one.", f"{m.value} line two."] for m in Move}
-    return Persona.model_validate(
-        {
-            "id": "tester",
-            "name": "Pat Tester",
-            "role": "Head of Testing",
-            "organisation": "Acme Logistics.",
-            "scenario": "A first session.",
-            "pattern": "the tester",
-            "backstory": "Twenty years in testing.",
-            "voice": {"style": "Blunt."},
-            "resistance_style": "Blunt refusals.",
-            "starting_resistance": {"easy": 5, "realistic": 7, "hard": 9},
-            "triggers": {"raises": ["advice"], "lowers": ["curiosity"]},
-            "concerns": [
-                {"id": "shallow", "text": SHALLOW, "reveal_below": 6},
-                {"id": "middle", "text": MIDDLE, "reveal_below": 4},
-                {"id": "deep", "text": DEEP, "reveal_below": 2.5},
-            ],
-            "power": {"requested_by": "HR", "seniority": "senior"},
-            "opening_line": "What do you want?",
-            "example_lines": lines,
-        }
-    )
+    return build_persona(("shallow", SHALLOW, 6), ("middle", MIDDLE, 4), ("deep", DEEP, 2.5))
 
 
 class ScriptedCoder:
@@ -320,7 +299,7 @@ async def test_a_long_conversation_drops_old_turns_in_steps_so_the_prompt_prefix
     prompts = [[str(m.content) for m in call] for call in fake.calls]
     assert all(sum(count_tokens(c) for c in p) <= 2048 for p in prompts)
     assert lines[0] not in prompts[-1] and lines[-1] in prompts[-1]  # old turns did go
-    breaks = sum(1 for a, b in zip(prompts, prompts[1:], strict=False) if b[: len(a) - 1] != a[:-1])
+    breaks = sum(1 for a, b in pairwise(prompts) if b[: len(a) - 1] != a[:-1])
     # one-turn-at-a-time trimming would break the prefix on every turn after the first trim
     assert 1 <= breaks <= 4
 
