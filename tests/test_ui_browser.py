@@ -115,3 +115,25 @@ async def test_single_user_mode_opens_without_a_login(tmp_path: Path) -> None:
                 await page.screenshot(path=str(ARTIFACTS / "00-single-user.png"))
             finally:
                 await browser.close()
+
+
+async def test_a_persona_hover_card_stays_inside_the_window(server: UIServer, page: object) -> None:
+    """The card describing a persona opens beside the profile list and must be readable whole."""
+    from playwright.async_api import Page, expect
+
+    assert isinstance(page, Page)
+    await page.goto(server.url)
+    await page.fill("#email", "alice")
+    await page.fill("#password", "alice-pw")
+    await page.click("button[type=submit]")
+    await expect(page.locator("#chat-input")).to_be_visible(timeout=15000)
+    await page.click("#chat-profiles")
+    await page.get_by_role("option").nth(1).hover()
+    card = page.locator("[data-radix-popper-content-wrapper] > [data-side]").last
+    await expect(card).to_be_visible()
+    await page.wait_for_timeout(500)  # the card animates in
+    await page.screenshot(path=str(ARTIFACTS / "05-hover-card.png"))
+    box = await card.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 900
