@@ -1,5 +1,5 @@
 """Model endpoint faults against a real OpenAI-compatible HTTP server on 127.0.0.1: refused,
-timed out, HTTP 500, malformed JSON, and a stream dropped mid-reply. Each time the turn fails
+timed out, HTTP 500, malformed JSON, a stream dropped mid-reply, and a web page with status 200. Each time the turn fails
 with a clear `ModelError`, whatever was shown is withdrawn, nothing is committed, and the same
 line retried afterwards advances the hidden state exactly once."""
 
@@ -16,7 +16,7 @@ import pytest
 from sparring.engine.events import Done, Event, Reset, Token
 from sparring.engine.session import PracticeSession
 from sparring.persona.loader import get_persona
-from sparring.providers import FakeChatModel, ModelError, make_chat_model
+from sparring.providers import FakeChatModel, ModelError, make_chat_model, translate
 from sparring.settings import Settings
 
 REPLY = "With respect, I have heard all this before, and my lads have too."
@@ -54,7 +54,10 @@ class FaultyEndpoint:
             if mode == "malformed":
                 return Response("data: {\"choices\": [{\"delta\": {\"content\": \"Wi\n\n",
                                 media_type="text/event-stream")
-            if mode == "html":
+            if mode == "html":  # a proxy's or portal's page, labelled as what it is
+                return Response("<!DOCTYPE html>\n<html><body>Sign in</body></html>",
+                                status_code=200, media_type="text/html")
+            if mode == "html-as-json":  # the same page with a misleading content type
                 return Response("<html>Bad gateway</html>", status_code=200,
                                 media_type="application/json")
 
@@ -111,6 +114,8 @@ FAULTS = {
     "500": "HTTP 500",
     "malformed": "not valid JSON",
     "drop": "",
+    "html": "answered with a web page, not a model reply: check the URL in SPARRING_BASE_URL",
+    "html-as-json": "answered with a web page",
 }
 INJECTED: list[str] = []
 
@@ -156,21 +161,36 @@ async def test_endpoint_fault_keeps_state_and_retry_advances_once(
     assert session.state.turn == 1
 
 
-async def test_an_endpoint_that_sends_no_chat_chunks_ends_in_the_persona_line(
+async def test_a_web_page_names_the_endpoint_and_is_never_voiced_as_the_manager(
         settings: Settings, endpoint: FaultyEndpoint) -> None:
-    """An HTML error page with status 200 streams nothing usable: that is an empty reply,
-    regenerated and then replaced by the persona's own line (the guards' design)."""
+    """An HTML page with status 200 used to stream as an empty reply, so the persona's fallback
+    line was spoken as if the model had answered; now the URL to fix is named instead."""
     conf = hosted(settings, endpoint.port, 50)
     persona = get_persona(conf, "sceptic")
-    session = PracticeSession(persona, "realistic", make_chat_model(conf.model, conf), conf, seed=1)
+    model = make_chat_model(conf.model, conf)
+    session = PracticeSession(persona, "realistic", model, conf, seed=1)
     endpoint.mode = "html"
+    calls = endpoint.calls
     try:
-        record = await session.reply(LINE)
+        with pytest.raises(ModelError) as caught:
+            await session.reply(LINE)
     finally:
         endpoint.mode = "ok"
-    INJECTED.append("html")
-    assert record.fallback and record.guard_failures == ["empty"] * 3
-    assert record.manager in [*persona.example_lines[record.move], *(c.text for c in persona.concerns)]
+    assert f"http://127.0.0.1:{endpoint.port}/v1 answered with a web page" in str(caught.value)
+    # One page fetch per turn, not three generations ending in a made-up line.
+    assert endpoint.calls - calls == 1 and session.transcript.turns == []
+    # The same client reads a real stream token by token afterwards.
+    events = await run_turn(session, LINE)
+    assert sum(isinstance(e, Token) for e in events) > 3
+    assert next(e.record for e in events if isinstance(e, Done)).manager == REPLY
+    # The sync path (used outside the event loop) has the same check.
+    endpoint.mode = "html"
+    try:
+        with pytest.raises(Exception) as sync_caught:
+            model.invoke("hello")
+    finally:
+        endpoint.mode = "ok"
+    assert "answered with a web page" in str(translate(sync_caught.value))
 
 
 async def test_fake_model_failing_mid_stream_withdraws_the_partial_reply(settings: Settings) -> None:
@@ -203,10 +223,11 @@ async def test_chainlit_writes_survive_a_busy_database(settings: Settings,
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from sparring.storage import datalayer
+    from sparring.storage import datalayer, outbox
     from sparring.storage.schema import ensure_schema
 
     monkeypatch.setattr(datalayer, "RETRY_PAUSE_S", 0.01)
+    monkeypatch.setattr(outbox, "REPLAY_PAUSE_S", 0.01)
     url = await ensure_schema(settings.effective_database_url)
     layer = datalayer.make_data_layer(url, settings.data_dir / "files")
     real = AsyncSession.execute
@@ -225,10 +246,16 @@ async def test_chainlit_writes_survive_a_busy_database(settings: Settings,
         assert failures["left"] == 0
         rows = await layer.execute_sql('SELECT "id" FROM threads', {})
         assert rows == [{"id": "t1"}]
-        # A statement that can never work is not retried: Chainlit's contract is None.
+        # A statement that can never work is not retried nor kept: Chainlit's contract is None.
         assert await layer.execute_sql('INSERT INTO nowhere VALUES (1)', {}) is None
+        assert layer.pending_writes == 0
+        # Busy past the retries: the write is kept and saved once the database answers.
         failures["left"] = 10
         assert await layer.execute_sql(insert, {"id": "t2", "t": "now", "n": "x"}) is None
-        assert failures["left"] == 10 - datalayer.WRITE_ATTEMPTS
+        assert failures["left"] == 10 - datalayer.WRITE_ATTEMPTS and layer.pending_writes == 1
+        failures["left"] = 0
+        await layer.outbox.wait_empty()
+        rows = await layer.execute_sql('SELECT "id" FROM threads ORDER BY "id"', {})
+        assert rows == [{"id": "t1"}, {"id": "t2"}]
     finally:
         await layer.engine.dispose()

@@ -70,12 +70,36 @@ def test_any_suite_content_loads_or_gives_line_numbered_problems(tmp_path: Path,
             last = len(raw.decode("utf-8-sig").splitlines()) + 1
         except UnicodeDecodeError:
             last = raw.count(b"\n") + 1
+            [problem] = exc.problems
+            assert "not UTF-8" in problem.message and "save it as UTF-8" in str(problem)
         for problem in exc.problems:
             assert str(problem).startswith(f"{path}:"), str(problem)
-            if problem.line is None:  # only undecodable bytes have no line (the file is named)
-                assert "save it as UTF-8" in str(problem), str(problem)
-            else:
-                assert 1 <= problem.line <= last, str(problem)
+            assert problem.line is not None and 1 <= problem.line <= last, str(problem)
+
+
+@pytest.mark.parametrize("loader", ["suite", "persona"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_latin1_word_is_located_by_line_column_and_byte(
+        tmp_path: Path, loader: str, bom: bytes) -> None:
+    """One word saved as Latin-1 in an otherwise UTF-8 file: the trainer is told where it is."""
+    body = SUITE.replace("What matters most to you here?", "Qu\u2019est-ce qui compte, caf\u00e9?")
+    raw = bom + body.encode("utf-8").replace("caf\u00e9".encode(), b"caf\xe9")
+    path = tmp_path / "suite.yaml"
+    path.write_bytes(raw)
+    error: type[UserError] = SuiteFileError if loader == "suite" else PersonaFileError
+    with pytest.raises(error) as caught:
+        if loader == "suite":
+            load_suite_file(path)
+        else:
+            load_personas(tmp_path)
+    [problem] = caught.value.problems  # type: ignore[attr-defined]
+    bad_line = next(i for i, line in enumerate(body.splitlines(), 1) if "caf" in line)
+    column = body.splitlines()[bad_line - 1].index("\u00e9") + 1  # in characters: ’ is one
+    assert problem.line == bad_line == 15
+    assert problem.message == (f"file is not UTF-8 text: byte 0xE9 at column {column}, "
+                               f"byte {raw.index(b'caf' + bytes([0xE9])) + 4} of the file")
+    assert str(problem).startswith(f"{path}:15: file is not UTF-8")
+    assert "save it as UTF-8" in str(problem)
 
 
 # --- chat lines ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pydantic_core import ErrorDetails
 
 from sparring.errors import UserError
 from sparring.evals.suite import AnySuite, Suite
-from sparring.persona.loader import TextLoader, list_persona_files, yaml_problem
+from sparring.persona.loader import TextLoader, list_persona_files, not_utf8, yaml_problem
 from sparring.persona.problems import Problem, duplicate_keys, field_name, line_of, suggest
 
 _ADAPTER: TypeAdapter[AnySuite] = TypeAdapter(Suite)
@@ -126,10 +126,14 @@ def parse_yaml(path: Path) -> tuple[yaml.Node, Any]:
         what = "is a folder with no suites" if path.is_dir() else "file not found"
         raise SuiteFileError([Problem(path, None, what, hint="pass suite files (*.yaml) or a folder of them")])
     try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SuiteFileError([Problem(path, None, f"cannot read file ({exc})",
-                                      hint="save it as UTF-8 text")]) from exc
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SuiteFileError([Problem(path, None, f"cannot read file ({exc.strerror})",
+                                      hint="check the file's permissions")]) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SuiteFileError([not_utf8(path, raw, exc)]) from exc
     try:
         loader = TextLoader(text)  # the reader rejects control characters here
     except yaml.YAMLError as exc:

@@ -151,9 +151,19 @@ def _read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise PersonaFileError([Problem(path, line, "file is not UTF-8 text",
-                                        hint="save it as UTF-8 (plain text) in your editor")]) from exc
+        raise PersonaFileError([not_utf8(path, raw, exc)]) from exc
+
+
+def not_utf8(path: Path, raw: bytes, exc: UnicodeDecodeError) -> Problem:
+    """Point at the first undecodable byte: a trainer's editor saved one accented word in a
+    legacy encoding, and 'not UTF-8' alone leaves them searching the whole file for it."""
+    data, start = bytes(exc.object), exc.start  # `data` lacks the BOM utf-8-sig removed
+    line_start = data.rfind(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", "replace")) + 1
+    where = f"column {column}, byte {start + len(raw) - len(data) + 1} of the file"
+    return Problem(path, data.count(b"\n", 0, start) + 1,
+                   f"file is not UTF-8 text: byte 0x{data[start]:02X} at {where}",
+                   hint="save it as UTF-8 (plain text) in your editor and fix the character there")
 
 
 def _parse(path: Path, text: str) -> tuple[yaml.Node | None, Any]:

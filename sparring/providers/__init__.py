@@ -74,7 +74,12 @@ def _hosted(name: str, settings: Settings, max_tokens: int, temperature: float) 
     from langchain_openai import ChatOpenAI
     from pydantic import SecretStr
 
+    from sparring.providers.openai_http import http_clients
+
+    sync_client, async_client = http_clients(settings.request_timeout)
     return ChatOpenAI(
+        http_client=sync_client,
+        http_async_client=async_client,
         model=name,
         api_key=SecretStr(key),
         base_url=settings.base_url,

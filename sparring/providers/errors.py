@@ -24,8 +24,13 @@ def translate(exc: BaseException) -> ModelError | None:
 
     Done by class name and module so this module needs no provider imports.
     """
-    if isinstance(exc, ModelError):
-        return exc
+    cause: BaseException | None = exc
+    for _ in range(8):  # our own error raised inside the provider library comes back wrapped
+        if cause is None:
+            break
+        if isinstance(cause, ModelError):
+            return cause
+        cause = cause.__cause__
     provider = [
         cls for cls in type(exc).__mro__
         if (cls.__module__ or "").startswith(("openai", "httpx", "httpcore", "langchain_openai"))

@@ -1,31 +1,83 @@
-"""Chainlit's own SQLAlchemy data layer, wired to our settings and our practice table."""
+"""Chainlit's own SQLAlchemy data layer, wired to our settings and our practice table.
+
+A short outage is ridden out by retrying each statement; a long one by the outbox
+(`outbox.py`): Chainlit's history writes are kept in memory, in order, and replayed once
+the database answers again, while the coach is told (a toast) that nothing is lost.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
+import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sparring.storage.files import LocalStorageClient
+from sparring.storage.outbox import ATTEMPTS, DatabaseUnavailable, Outbox, Pending
 from sparring.storage.schema import normalise_url
 from sparring.storage.sessions import PracticeStore
+
+if TYPE_CHECKING:
+    from chainlit.element import Element
+    from chainlit.step import StepDict
+    from chainlit.types import Feedback
 
 log = logging.getLogger("sparring.storage")
 
 #: Tries per statement when the database is busy or briefly gone, and the first pause.
 WRITE_ATTEMPTS = 4
 RETRY_PAUSE_S = 0.2
+#: How long shutdown waits for queued writes when the database is still away.
+CLOSE_WAIT_S = 10.0
+
+T = TypeVar("T")
+
+
+def _audience() -> Any:
+    """The browser tab behind the current write (Chainlit's emitter), if there is one."""
+    from chainlit.context import ChainlitContextException, get_context
+
+    try:
+        return get_context().emitter
+    except ChainlitContextException:
+        return None
+
+
+async def _toast(emitter: Any, kind: str, message: str) -> None:
+    await emitter.send_toast(message, kind)
+
+
+#: Words in a driver's error that mean "try again later", not "this statement is wrong"
+#: (SQLite says "no such table" with the same exception class as "database is locked").
+_PASSING = re.compile(
+    r"locked|busy|unable to open|disk i/o|connect|connection|closed|timeout|timed out|"
+    r"terminat|shutting down|starting up|recovery|too many clients", re.IGNORECASE
+)
+
+
+def _transient(exc: SQLAlchemyError) -> bool:
+    if isinstance(exc, PoolTimeout) or getattr(exc, "connection_invalidated", False):
+        return True
+    return isinstance(exc, OperationalError | DBAPIError) and bool(_PASSING.search(str(exc.orig)))
+
+
+def _is_write(query: str) -> bool:
+    words = query.split(None, 1)
+    return bool(words) and words[0].upper() in ("INSERT", "UPDATE", "DELETE")
 
 
 class SparringDataLayer(SQLAlchemyDataLayer):
-    """Adds the practice store and removes a session's practice row with its thread."""
+    """Adds the practice store, removes a session's practice row with its thread, and keeps
+    history writes through a database outage."""
 
     def __init__(self, url: str, files_dir: Path | None = None) -> None:
         storage = LocalStorageClient(files_dir) if files_dir is not None else None
@@ -35,6 +87,12 @@ class SparringDataLayer(SQLAlchemyDataLayer):
         self.engine.sync_engine.hide_parameters = True
         self.files = storage
         self.practice = PracticeStore(self.engine)
+        self.outbox = Outbox(notify=_toast)
+
+    @property
+    def pending_writes(self) -> int:
+        """History writes waiting for the database; non-zero means it is (or was just) down."""
+        return len(self.outbox)
 
     async def execute_sql(self, query: str, parameters: dict[str, Any]) -> list[dict[str, Any]] | int | None:
         """Chainlit's statement runner, retrying a locked or unreachable database.
@@ -42,9 +100,14 @@ class SparringDataLayer(SQLAlchemyDataLayer):
         Chainlit writes each message with one statement in a background task and drops it
         on any error. With many coaches on SQLite, writers wait for each other longer than
         the 5 s busy timeout; a restarting PostgreSQL drops connections. Both pass, so a
-        few tries keep the message instead of losing it from the history.
+        few tries keep the message; past them a write is queued in the outbox.
         """
-        for attempt in range(WRITE_ATTEMPTS):
+        tracked = ATTEMPTS.get()
+        if not tracked and _is_write(query) and len(self.outbox):
+            await self._queue("statement", self._replayable(query, parameters))
+            return None  # never overtake an older queued write
+        attempts = tracked or WRITE_ATTEMPTS
+        for attempt in range(attempts):
             async with self.async_session() as session:
                 try:
                     await session.begin()
@@ -54,22 +117,103 @@ class SparringDataLayer(SQLAlchemyDataLayer):
                         rows = self.clean_result([dict(row._mapping) for row in result.fetchall()])
                         return rows if isinstance(rows, list) else None
                     return int(result.rowcount)
-                except (OperationalError, PoolTimeout) as exc:
-                    with contextlib.suppress(Exception):
-                        await session.rollback()
-                    log.warning("database busy or unreachable (try %d of %d): %s",
-                                attempt + 1, WRITE_ATTEMPTS, type(exc).__name__)
                 except SQLAlchemyError as exc:  # parameters are hidden (see __init__)
                     with contextlib.suppress(Exception):
                         await session.rollback()
-                    log.warning("database statement failed: %s", exc)
-                    return None
-            await asyncio.sleep(RETRY_PAUSE_S * 2**attempt)
-        log.error("database statement dropped after %d tries", WRITE_ATTEMPTS)
+                    if not _transient(exc):
+                        log.warning("database statement failed: %s", exc)
+                        return None
+                    log.warning("database busy or unreachable (try %d of %d): %s",
+                                attempt + 1, attempts, type(exc).__name__)
+            if attempt + 1 < attempts:
+                await asyncio.sleep(RETRY_PAUSE_S * 2**attempt)
+        if tracked:
+            raise DatabaseUnavailable  # the write this statement belongs to is queued whole
+        if _is_write(query):
+            await self._queue("statement", self._replayable(query, parameters))
+        else:
+            log.error("database read failed after %d tries", attempts)
         return None
 
+    def _replayable(self, query: str, parameters: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+        saved = copy.deepcopy(parameters)
+        return lambda: self.execute_sql(query, saved)
+
+    async def _queue(self, kind: str, run: Callable[[], Awaitable[Any]],
+                     seq: int | None = None) -> None:
+        ticket = self.outbox.ticket() if seq is None else seq
+        await self.outbox.add(Pending(ticket, kind, run, _audience()))
+
+    async def _tracked(self, kind: str, run: Callable[[], Awaitable[T]], default: T) -> T:
+        """Run one Chainlit write; if the database stays away, queue all of it for later.
+
+        A whole write is queued, not its last statement: `update_thread` reads the thread's
+        metadata before it upserts it, and replaying the upsert alone would wipe it.
+        """
+        if ATTEMPTS.get():  # nested in another write, or a replay: that one owns failures
+            return await run()
+        seq = self.outbox.ticket()
+        if len(self.outbox):
+            await self._queue(kind, run, seq)
+            return default
+        token = ATTEMPTS.set(WRITE_ATTEMPTS)
+        try:
+            return await run()
+        except DatabaseUnavailable:
+            await self._queue(kind, run, seq)
+            return default
+        finally:
+            ATTEMPTS.reset(token)
+
+    async def update_thread(self, thread_id: str, name: str | None = None,
+                            user_id: str | None = None, metadata: dict[Any, Any] | None = None,
+                            tags: list[str] | None = None) -> None:
+        saved = copy.deepcopy(metadata)
+        await self._tracked("update_thread", lambda: SQLAlchemyDataLayer.update_thread(
+            self, thread_id, name, user_id, copy.deepcopy(saved), tags), None)
+
+    async def create_step(self, step_dict: StepDict) -> None:
+        saved = copy.deepcopy(step_dict)  # Chainlit edits the dict it writes
+        await self._tracked("create_step", lambda: SQLAlchemyDataLayer.create_step(
+            self, copy.deepcopy(saved)), None)
+
+    async def delete_step(self, step_id: str) -> None:
+        await self._tracked("delete_step", lambda: SQLAlchemyDataLayer.delete_step(self, step_id), None)
+
+    async def upsert_feedback(self, feedback: Feedback) -> str:
+        if not feedback.id:
+            import uuid
+
+            feedback.id = str(uuid.uuid4())  # the id is returned now, even if saved later
+        saved = copy.deepcopy(feedback)
+        return await self._tracked("upsert_feedback", lambda: SQLAlchemyDataLayer.upsert_feedback(
+            self, copy.deepcopy(saved)), saved.id or "")
+
+    async def delete_feedback(self, feedback_id: str) -> bool:
+        return await self._tracked("delete_feedback", lambda: SQLAlchemyDataLayer.delete_feedback(
+            self, feedback_id), True)
+
+    async def create_element(self, element: Element) -> None:
+        await self._tracked("create_element", lambda: SQLAlchemyDataLayer.create_element(
+            self, element), None)
+
+    async def delete_element(self, element_id: str, thread_id: str | None = None) -> None:
+        await self._tracked("delete_element", lambda: SQLAlchemyDataLayer.delete_element(
+            self, element_id, thread_id), None)
+
+    async def close(self) -> None:
+        """At shutdown, give queued writes a last chance; they live in memory only."""
+        if len(self.outbox):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.outbox.wait_empty(), CLOSE_WAIT_S)
+            if len(self.outbox):
+                log.error("shutting down with %d chat history writes unsaved (database down)",
+                          len(self.outbox))
+        await super().close()
+
     async def delete_thread(self, thread_id: str) -> None:
-        await super().delete_thread(thread_id)
+        await self._tracked("delete_thread", lambda: SQLAlchemyDataLayer.delete_thread(
+            self, thread_id), None)
         await self.practice.delete(thread_id)
 
 
