@@ -166,7 +166,7 @@ def check_registry(name: str, version: str, data: dict[str, Any], report: Report
         report.not_audited[name] = f"version {version!r} or latest {latest!r} cannot be compared"
         return
     if mine == newest:
-        live = [v for v in data.get("vulnerabilities") or [] if not v.get("withdrawn")]
+        live = _distinct([v for v in data.get("vulnerabilities") or [] if not v.get("withdrawn")])
         for vuln in live:
             report.finding(name, _describe(version, vuln, "registry"))
         if not live:
@@ -191,6 +191,19 @@ def check_registry(name: str, version: str, data: dict[str, Any], report: Report
         f"{version} is older than latest {latest}: not audited by this source, "
         f"upgrade to {latest} or audit elsewhere{note}"
     )
+
+
+def _distinct(vulns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per vulnerability: the registry lists a GHSA and its PYSEC twin separately."""
+    seen: set[str] = set()
+    out = []
+    for vuln in vulns:
+        names = {str(vuln.get("id")), *map(str, vuln.get("aliases") or [])}
+        if names & seen:
+            continue
+        seen |= names
+        out.append(vuln)
+    return out
 
 
 def _same(text: str, version: Version) -> bool:

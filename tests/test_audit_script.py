@@ -52,6 +52,9 @@ def canned() -> dict[str, dict[str, Any]]:
              "details": "Loading a crafted document runs code.", "withdrawn": None},
             {"id": "PYSEC-2099-2", "aliases": [], "fixed_in": [], "details": "Retracted.",
              "withdrawn": "2099-01-01T00:00:00"},
+            # the same advisory again under its other name, as PyPI lists GHSA and PYSEC twins
+            {"id": "GHSA-twin-2099", "aliases": ["CVE-2099-0001", "PYSEC-2099-1"], "fixed_in": ["99.0"],
+             "details": "Loading a crafted document runs code.", "withdrawn": None},
         ]),
         CLEAN: project(CLEAN, version("click"), {version("click"): file}),
         OLD: project(OLD, "999.0", {version("rich"): file, "999.0": file}, [
@@ -120,7 +123,7 @@ def test_each_kind_of_answer_is_reported_and_a_finding_fails_the_run(
     assert registry.asked() == {VULN, CLEAN, OLD, YANKED, MISSING}
     text = "\n".join(out)
     vuln_lines = [line for line in out if line.startswith(f"FINDING {VULN}")]
-    # The live advisory with its alias and fix; the withdrawn one is not a finding.
+    # The live advisory once (not its twin) with its alias and fix; the withdrawn one is not a finding.
     assert len(vuln_lines) == 1 and "PYSEC-2099-1 (CVE-2099-0001), fixed in 99.0" in vuln_lines[0]
     assert "PYSEC-2099-2" not in text
     assert f"FINDING {YANKED}: {version('tiktoken')} was yanked" in text
