@@ -19,79 +19,34 @@ import contextlib
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Self
 
 from common import ROOT, coach_line, load_average, rss_mb
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-from uiserver import ChatClient, UIServer, free_port, login
+from uiserver import ChatClient, UIServer, login
 
 BARE_APP = Path(__file__).resolve().parent / "bare_app.py"
 
 
+@dataclass
 class AppServer(UIServer):
-    """`UIServer` for any Chainlit app file (the test helper always runs Sparring's app.py)."""
+    """`UIServer` with room for a loaded machine (also used by the other benchmarks)."""
 
-    app_file: Path = ROOT / "app.py"
-
-    def start(self) -> AppServer:
-        import httpx
-
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("SPARRING_", "CHAINLIT_")) and k not in ("DATABASE_URL", "CI")}
-        env.update({"SPARRING_MODEL": "fake", "SPARRING_DATA_DIR": str(self.data_dir),
-                    "CHAINLIT_APP_ROOT": str(self._app_root()), "PYTHONUNBUFFERED": "1", **self.env})
-        log = (self.workdir / f"server-{self.port}.log").open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "chainlit", "run", str(self.app_file), "--headless",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=self._app_root(), env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        path = "/health" if self.app_file.name == "app.py" else "/"
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited:\n{self.log()}")
-            try:
-                if httpx.get(self.url + path, timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not start:\n{self.log()}")
+    start_timeout: float = 60.0
 
 
 class TimedClient(ChatClient):
-    """A ChatClient that also records when each event arrived."""
+    """`ChatClient` that waits longer for a chat to open, as a busy server needs."""
 
-    times: list[float]
-
-    async def connect(self) -> TimedClient:
-        self.times = []
-
-        @self.sio.on("*")
-        async def _any(event: str, data: Any = None) -> None:
-            self.events.append((event, data))
-            self.times.append(time.perf_counter())
-
-        auth = {"sessionId": self.session_id, "clientType": "webapp", "threadId": self.thread_id,
-                "chatProfile": self.profile, "userEnv": "{}"}
-        await self.sio.connect(self.server.url, socketio_path="/ws/socket.io", auth=auth,
-                               headers={"Cookie": f"access_token={self.token}"},
-                               transports=["websocket"], wait_timeout=30)
-        await self.sio.emit("connection_successful")
-        await self.wait_for(lambda e, d: e == "action" and d.get("name") == "end_session", timeout=60)
-        await asyncio.sleep(0.3)
-        return self
+    async def connect(self, timeout: float = 60.0) -> Self:
+        return await super().connect(timeout)
 
 
 @dataclass
@@ -103,11 +58,11 @@ class Tally:
     rss: list[float] = field(default_factory=list)
 
 
-async def coach(server: AppServer, token: str, n: int, until: float, tally: Tally) -> None:
+async def coach(server: UIServer, token: str, n: int, until: float, tally: Tally) -> None:
     rng = random.Random(n)
     await asyncio.sleep(rng.uniform(0, 3))  # coaches do not all arrive in the same instant
     try:
-        client = await TimedClient(server, token, session_id=str(uuid.uuid4())).connect()
+        client = await TimedClient(server, token).connect()
     except Exception as exc:
         tally.errors.append(f"connect: {type(exc).__name__}: {exc}"[:200])
         return
@@ -122,17 +77,16 @@ async def coach(server: AppServer, token: str, n: int, until: float, tally: Tall
             break
         tally.turns += 1
         turn += 1
-        firsts = [t for (e, _), t in zip(client.events[mark:], client.times[mark:], strict=False)
-                  if e in ("stream_start", "stream_token")]
+        first = client.first_token_after(mark)
         replies = [d for e, d in events if e in ("new_message", "update_message") and isinstance(d, dict)
                    and d.get("type") == "assistant_message" and d.get("output")
                    and d.get("name") not in ("Sparring",)]
         if "The manager could not reply" in str(events):
             tally.errors.append("model error message")
-        if not firsts or not replies:
+        if first is None or not replies:
             tally.lost += 1
         else:
-            tally.ttft.append(firsts[0] - sent)
+            tally.ttft.append(first - sent)
         await asyncio.sleep(rng.uniform(1.0, 3.0))
     with contextlib.suppress(Exception):
         await client.sio.disconnect()
@@ -147,7 +101,7 @@ async def sample_rss(pid: int, until: float, tally: Tally) -> None:
         await asyncio.sleep(1.0)
 
 
-async def load(server: AppServer, coaches: int, duration: float) -> Tally:
+async def load(server: UIServer, coaches: int, duration: float) -> Tally:
     token = await login(server)
     tally = Tally()
     until = time.perf_counter() + duration
@@ -166,9 +120,8 @@ def pct(values: list[float], q: float) -> float:
 
 def run_one(app_file: Path, coaches: int, args: argparse.Namespace) -> Tally:
     with tempfile.TemporaryDirectory(prefix="sparring-load-") as tmp:
-        server = AppServer(Path(tmp), env={"SPARRING_FAKE_TOKEN_DELAY": str(args.delay)})
-        server.app_file = app_file
-        server.start()
+        server = AppServer(Path(tmp), env={"SPARRING_FAKE_TOKEN_DELAY": str(args.delay)},
+                           app_file=app_file).start()
         try:
             return asyncio.run(load(server, coaches, args.duration))
         finally:

@@ -69,6 +69,12 @@ def estimate_tokens(text: str) -> int:
 
 
 def count_tokens(text: str) -> int:
+    return _count(text)
+
+
+@lru_cache(maxsize=1024)  # bounded: a few hundred kB at most
+def _count(text: str) -> int:
+    """Every turn re-counts the whole history to fit the context; the messages repeat."""
     encoding = _encoding()
     if encoding is None:
         return estimate_tokens(text)

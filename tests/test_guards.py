@@ -11,8 +11,8 @@ from sparring.engine.guards import (
     concern_keys,
     ends_reply,
     scan,
-    streamable,
 )
+from sparring.engine.stream import streamable
 from sparring.persona.model import Concern
 
 BUDGET = Concern(id="budget", text="The quarterly budget cut scares me more than I admit.", reveal_below=5)

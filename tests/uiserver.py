@@ -4,6 +4,8 @@ Chainlit has no test client, so tests drive the app the way the web client does:
 HTTP for login and actions, socket.io (`/ws/socket.io`) for the conversation.
 Each server gets its own app root (symlinks to the repo's `.chainlit/`, `public/`
 and `chainlit.md`) because Chainlit deletes `<app root>/.files` when it stops.
+The benchmarks drive servers with the same helpers (`app_file` runs another app, e.g.
+`benchmarks/bare_app.py`; `ChatClient.times` stamps every event).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import socketio
@@ -44,6 +46,8 @@ class UIServer:
     env: dict[str, str] = field(default_factory=dict)
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    app_file: Path = ROOT / "app.py"
+    start_timeout: float = START_TIMEOUT
 
     @property
     def url(self) -> str:
@@ -76,22 +80,24 @@ class UIServer:
         env.update(self.env)
         log = (self.workdir / f"server-{self.port}.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "chainlit", "run", str(ROOT / "app.py"), "--headless",
+            [sys.executable, "-m", "chainlit", "run", str(self.app_file), "--headless",
              "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=self._app_root(), env=env, stdout=log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + START_TIMEOUT
+        # Sparring answers /health; any other app (the benchmarks' bare app) its index page.
+        path = "/health" if self.app_file == ROOT / "app.py" else "/"
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
+                if httpx.get(f"{self.url}{path}", timeout=1.0).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"server did not answer /health in {START_TIMEOUT}s:\n{self.log()}")
+        raise RuntimeError(f"server did not answer {path} in {self.start_timeout}s:\n{self.log()}")
 
     def log(self) -> str:
         logs = sorted(self.workdir.glob("server-*.log"))
@@ -132,7 +138,8 @@ async def login(server: UIServer, username: str | None = None, password: str | N
 
 @dataclass
 class ChatClient:
-    """A socket.io session as the web client opens it, recording every event."""
+    """A socket.io session as the web client opens it, recording every event and when it
+    arrived (`times[i]` is the `time.perf_counter()` of `events[i]`)."""
 
     server: UIServer
     token: str
@@ -140,25 +147,32 @@ class ChatClient:
     thread_id: str | None = None
     session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     events: list[tuple[str, Any]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
     sio: socketio.AsyncClient = field(default_factory=socketio.AsyncClient)
 
-    async def connect(self) -> ChatClient:
+    async def connect(self, timeout: float = 20.0) -> Self:
         @self.sio.on("*")
         async def _any(event: str, data: Any = None) -> None:
             self.events.append((event, data))
+            self.times.append(time.perf_counter())
 
         auth = {"sessionId": self.session_id, "clientType": "webapp", "threadId": self.thread_id,
                 "chatProfile": self.profile, "userEnv": "{}"}
         await self.sio.connect(self.server.url, socketio_path="/ws/socket.io", auth=auth,
                                headers={"Cookie": f"access_token={self.token}"},
-                               transports=["websocket"], wait_timeout=10)
+                               transports=["websocket"], wait_timeout=max(10.0, timeout / 2))
         await self.sio.emit("connection_successful")
         # Ready once the app has shown its End-session button (the last thing a new or a
         # resumed chat sends) and the start-up task has ended, so that a later task_end
         # belongs to our own message.
-        await self.wait_for(lambda e, d: e == "action" and d.get("name") == "end_session")
+        await self.wait_for(lambda e, d: e == "action" and d.get("name") == "end_session", timeout)
         await asyncio.sleep(0.3)
         return self
+
+    def first_token_after(self, mark: int) -> float | None:
+        """When the first streamed piece of a reply arrived after `mark`, or None."""
+        stamped = zip(self.events[mark:], self.times[mark:], strict=True)
+        return next((t for (e, _), t in stamped if e in ("stream_start", "stream_token")), None)
 
     async def wait_for(self, predicate: Any, timeout: float = 20.0) -> Any:
         """The first recorded (event, data) matching predicate, waiting for it if needed."""

@@ -15,6 +15,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sparring.persona.model import Concern
 
@@ -60,10 +61,10 @@ _COACH_LINE = re.compile(r"(?:^|\n)\s*[*\"']*(?:coach|you|user|human)\s*[*]*\s*:
 _INLINE_COACH = re.compile(r"(?<=[.!?\"”])\s+[*]*(?:Coach|User|Human)\s*[*]*:")
 _WORD = re.compile(r"[a-z0-9']+")
 _SENTENCE_END = re.compile(r"[.!?]+(?=[\"')\]]*(?:\s|$))")
-_VOCATIVE = re.compile(r"^[\W_]*\w+(?: \w+)?\s*[,:;—-]\s*$")
+VOCATIVE = re.compile(r"^[\W_]*\w+(?: \w+)?\s*[,:;—-]\s*$")
 #: Labels a model puts before its words; stripped like a speaker name.
-_LABELS = ("manager", "assistant", "reply", "response", "answer", "your next reply", "next reply", "example")
-_QUOTES = "\"'“”‘’`*"
+LABELS = ("manager", "assistant", "reply", "response", "answer", "your next reply", "next reply", "example")
+QUOTES = "\"'“”‘’`*"
 
 _STOP_WORDS = (
     "a an the and or but if then so to of in on at by for with from about into over than that this "
@@ -97,15 +98,19 @@ class Verdict:
     failures: list[str] = field(default_factory=list)
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+# Cached because `scan` looks at the same partial reply once per check and per concern,
+# on every streamed token; a few entries cover the replies in flight.
+@lru_cache(maxsize=64)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.lower()))
 
 
-def _content(text: str) -> list[str]:
-    return [w.rstrip("s") if len(w) > 4 else w for w in _words(text) if w not in _STOP and len(w) > 2]
+@lru_cache(maxsize=64)
+def _content(text: str) -> tuple[str, ...]:
+    return tuple(w.rstrip("s") if len(w) > 4 else w for w in _words(text) if w not in _STOP and len(w) > 2)
 
 
-def _bigrams(words: list[str]) -> set[tuple[str, str]]:
+def _bigrams(words: tuple[str, ...]) -> set[tuple[str, str]]:
     return set(itertools.pairwise(words))
 
 
@@ -140,8 +145,9 @@ def leaks_concern(text: str, key: ConcernKey) -> bool:
     return len(key.words) >= 4 and len(key.words & set(said)) >= 0.6 * len(key.words)
 
 
+@lru_cache(maxsize=256)
 def _prefix_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
-    alts = "|".join(re.escape(n) for n in sorted({*names, *_LABELS}, key=len, reverse=True) if n)
+    alts = "|".join(re.escape(n) for n in sorted({*names, *LABELS}, key=len, reverse=True) if n)
     return re.compile(rf"^\s*[*\"'“]*\s*(?:{alts})\s*[*]*\s*:\s*[*]*\s*", re.IGNORECASE)
 
 
@@ -149,7 +155,7 @@ def _body(text: str, ctx: GuardContext) -> str:
     """The reply without a leading speaker label or a name on a line of its own ("Aisha,")."""
     body = _prefix_pattern(ctx.speaker_names).sub("", text.lstrip(), count=1).lstrip()
     first, newline, rest = body.partition("\n")
-    if newline and _VOCATIVE.match(first):
+    if newline and VOCATIVE.match(first):
         body = rest.lstrip()
     return body
 
@@ -166,9 +172,9 @@ def clean(text: str, ctx: GuardContext) -> str:
     if cut is not None:
         out = out[:cut]
     out = out.strip()
-    if len(out) >= 2 and out[0] in _QUOTES and out[-1] in _QUOTES:
-        out = out.strip(_QUOTES + " ")
-    elif out and out[0] in _QUOTES and out.count(out[0]) == 1:
+    if len(out) >= 2 and out[0] in QUOTES and out[-1] in QUOTES:
+        out = out.strip(QUOTES + " ")
+    elif out and out[0] in QUOTES and out.count(out[0]) == 1:
         out = out[1:].lstrip()
     return out.strip()
 
@@ -194,8 +200,16 @@ def sentence_count(text: str) -> int:
     return len(parts)
 
 
+@lru_cache(maxsize=512)
+def _grams(text: str, n: int) -> tuple[tuple[str, ...], frozenset[tuple[str, ...]]]:
+    """The words of a coach line or turn note and their n-grams: computed once per turn,
+    not once per streamed token."""
+    words = _words(text)
+    return words, frozenset(words[i : i + n] for i in range(len(words) - n + 1))
+
+
 def _echoes(text: str, coach_text: str, n: int = 7) -> bool:
-    coach = _words(coach_text)
+    coach, grams = _grams(coach_text, n)
     said = _words(text)
     if not coach or not said:
         return False
@@ -203,8 +217,7 @@ def _echoes(text: str, coach_text: str, n: int = 7) -> bool:
         return True
     if len(coach) < n:
         return False
-    grams = {tuple(coach[i : i + n]) for i in range(len(coach) - n + 1)}
-    return any(tuple(said[i : i + n]) in grams for i in range(len(said) - n + 1))
+    return any(said[i : i + n] in grams for i in range(len(said) - n + 1))
 
 
 def _role_violation(text: str) -> str | None:
@@ -263,20 +276,8 @@ def scan(text: str, ctx: GuardContext) -> str | None:
 def check(raw: str, ctx: GuardContext) -> Verdict:
     """Final verdict on a finished reply: cleaned text, accepted or the reasons it was not."""
     text = clean(raw, ctx)
-    if not re.search(r"[A-Za-z]", text) or _VOCATIVE.match(text):
+    if not re.search(r"[A-Za-z]", text) or VOCATIVE.match(text):
         return Verdict(False, text, ["empty"])
     # Lines after the first are trimmed, but if they show assistant mode the first is suspect too.
     failure = _role_violation(raw) or scan(text, ctx) or _repeats(text, ctx) or _misses_reveal(text, ctx)
     return Verdict(failure is None, text, [failure] if failure else [])
-
-
-_MAYBE_PREFIX = re.compile(r"^[\s*\"'“]*[A-Za-z][\w.'-]*(?: [A-Za-z][\w.'-]*){0,2} ?$")
-
-
-def streamable(raw: str, ctx: GuardContext) -> str:
-    """The part of a partial reply that can be shown now: cleaned, minus any start that
-    could still turn into a speaker label and any trailing quote."""
-    first_line = raw.lstrip().split("\n", 1)[0]
-    if "\n" not in raw.lstrip() and (_MAYBE_PREFIX.match(first_line) or _VOCATIVE.match(first_line)):
-        return ""
-    return clean(raw, ctx).rstrip(_QUOTES + " ")

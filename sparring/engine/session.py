@@ -9,25 +9,24 @@ the coach can resend the same line.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 
 from sparring.engine import guards
 from sparring.engine.dynamics import apply_codes
-from sparring.engine.events import Done, Event, Reset, Token
+from sparring.engine.events import Done, Event, Token
 from sparring.engine.injection import detect_injection
 from sparring.engine.policy import Decision, choose_move, commit
-from sparring.engine.stream import Outcome, guarded_stream
+from sparring.engine.stream import Outcome, guarded_stream, without_rubric
 from sparring.errors import UserError
 from sparring.evaluation.codes import TurnCoder
 from sparring.persona.model import Difficulty, Move, Persona
 from sparring.persona.prompt import build_messages, prefix_messages, render_system_prompt
-from sparring.providers.errors import ModelUnavailable
 from sparring.settings import Settings
 from sparring.tokens import count_tokens
 from sparring.transcript import ManagerState, Timing, Transcript, TurnRecord
@@ -37,15 +36,6 @@ MAX_COACH_CHARS = 4000
 #: C0/C1 control characters except tab and newline: invisible, they confuse the coder and the
 #: model, and PostgreSQL cannot store NUL in text at all.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-#: Words of the evaluator's rubric. A manager never talks about how the coach is scored: a
-#: hosted model knows MITI and may read it out when asked ("what rubric grades me?"), which
-#: would break the role-play and teach the coach to game the score instead of listening.
-RUBRIC_TERMS = re.compile(
-    r"\b(MITI|rubrics?|coding scheme|motivational interviewing|change talk|"
-    r"(simple|complex) reflections?|reflections? (per|to) questions?|"
-    r"(scored|graded|rated|marked|assessed|evaluated) on|the evaluator)\b",
-    re.IGNORECASE,
-)
 #: Generations tried per turn before the persona's own line is used.
 DEFAULT_ATTEMPTS = 3
 
@@ -91,6 +81,7 @@ class PracticeSession:
         )
         self.system_prompt = render_system_prompt(persona, difficulty, settings)
         self._concern_keys = guards.concern_keys(persona.concerns, self._public_text())
+        self._token_counts: dict[str, int] = {}
 
     @classmethod
     def resume(
@@ -209,37 +200,12 @@ class PracticeSession:
             ),
         )
 
-    @staticmethod
-    async def _without_rubric(events: AsyncIterator[Event], outcome: Outcome) -> AsyncIterator[Event]:
-        """Pass one attempt's events on, stopping it before a rubric word is shown.
-
-        Also turns an endpoint's unreadable stream (malformed JSON) into a `ModelUnavailable`,
-        so the coach gets the same clear message and Retry as for any other endpoint fault.
-        """
-        shown = ""
-        try:
-            async for event in events:
-                if isinstance(event, Token):
-                    if RUBRIC_TERMS.search(shown + event.text):
-                        if shown:
-                            yield Reset("rubric_leak")
-                        outcome.failure = "rubric_leak"
-                        return
-                    shown += event.text
-                elif isinstance(event, Reset):
-                    shown = ""
-                yield event
-        except json.JSONDecodeError as exc:
-            if shown:
-                yield Reset("model_error")
-            raise ModelUnavailable(
-                "The model endpoint sent a reply that is not valid JSON. "
-                "Your message is kept; try again."
-            ) from exc
-        finally:
-            close = getattr(events, "aclose", None)
-            if close is not None:
-                await close()
+    def _prompt_tokens(self, messages: list[BaseMessage]) -> int:
+        """Tokens in this turn's prompt; the history repeats each turn, so only new messages
+        are counted (the cache keeps just the current prompt's)."""
+        texts = [str(m.content) for m in messages]
+        self._token_counts = {t: self._token_counts.get(t) or count_tokens(t) for t in texts}
+        return sum(self._token_counts[t] for t in texts)
 
     async def reply(self, coach_text: str) -> TurnRecord:
         """The same turn as `turn`, without streaming."""
@@ -293,9 +259,7 @@ class PracticeSession:
             attempts += 1
             seed = self.seed + 1000 * moved.turn + attempts
             outcome = Outcome()
-            async for event in self._without_rubric(
-                guarded_stream(self.model, messages, ctx, seed, outcome), outcome
-            ):
+            async for event in without_rubric(guarded_stream(self.model, messages, ctx, seed, outcome), outcome):
                 if isinstance(event, Token) and first_token is None:
                     first_token = self.clock() - started
                 yield event
@@ -327,7 +291,7 @@ class PracticeSession:
             timing=Timing(
                 first_token_s=first_token,
                 total_s=self.clock() - started,
-                prompt_tokens=sum(count_tokens(str(m.content)) for m in messages),
+                prompt_tokens=self._prompt_tokens(messages),
                 completion_tokens=count_tokens(final),
             ),
         )

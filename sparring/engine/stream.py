@@ -2,21 +2,72 @@
 
 Text is shown only after `guards.scan` has passed it, so the words that break
 a rule never reach the coach; at most an innocent beginning was shown, which
-a `Reset` withdraws. Generation stops as soon as the reply is complete or
-broken, which matters with a slow local model.
+a `Reset` withdraws. The start of a reply waits only while it could still become
+a speaker label ("Pat Tester:", "Coach:"): any other first word is shown as it
+arrives, so the coach does not wait for three words. Generation stops as soon as
+the reply is complete or broken, which matters with a slow local model. The
+rubric filter (`without_rubric`) wraps each attempt the same way.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from sparring.engine import guards
 from sparring.engine.events import Event, Reset, Token
-from sparring.providers.errors import translate
+from sparring.providers.errors import ModelUnavailable, translate
+
+#: Words of the evaluator's rubric. A manager never talks about how the coach is scored: a
+#: hosted model knows MITI and may read it out when asked ("what rubric grades me?"), which
+#: would break the role-play and teach the coach to game the score instead of listening.
+RUBRIC_TERMS = re.compile(
+    r"\b(MITI|rubrics?|coding scheme|motivational interviewing|change talk|"
+    r"(simple|complex) reflections?|reflections? (per|to) questions?|"
+    r"(scored|graded|rated|marked|assessed|evaluated) on|the evaluator)\b",
+    re.IGNORECASE,
+)
+
+#: Labels of the coach's side: a reply that starts with one is rejected as `speaks_as_coach`.
+_COACH_LABELS = ("coach", "you", "user", "human")
+
+
+@lru_cache(maxsize=256)
+def _labels(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Every label in lower case, longest first."""
+    return tuple(sorted({n.lower() for n in (*names, *guards.LABELS, *_COACH_LABELS) if n}, key=len, reverse=True))
+
+
+def _may_become_label(first_line: str, ctx: guards.GuardContext) -> bool:
+    """True while the start of the reply is still a prefix of a speaker label, or a whole
+    label that only lacks its colon: "Pa", "Pat Test", "Manager **". "Look" or "I" can never
+    become one, so a reply starting with them is shown from its first token."""
+    start = first_line.lstrip(" \t*\"'“").lower()
+    labels = _labels(ctx.speaker_names)
+    if len(start.rstrip(" \t*")) > len(labels[0]):
+        return False  # longer than any label: the usual case after the first few words
+    for label in labels:
+        if label.startswith(start):
+            return True
+        if start.startswith(label) and not start[len(label) :].strip(" \t*"):
+            return True
+    return False
+
+
+def streamable(raw: str, ctx: guards.GuardContext) -> str:
+    """The part of a partial reply that can be shown now: cleaned, minus any start that
+    could still turn into a speaker label (or a name on a line of its own) and any
+    trailing quote."""
+    first_line = raw.lstrip().split("\n", 1)[0]
+    if "\n" not in raw.lstrip() and (_may_become_label(first_line, ctx) or guards.VOCATIVE.match(first_line)):
+        return ""
+    return guards.clean(raw, ctx).rstrip(guards.QUOTES + " ")
 
 
 @dataclass
@@ -52,7 +103,7 @@ async def guarded_stream(
                 break
             if guards.ends_reply(raw, ctx):
                 break  # the reply is complete (first line, sentence limit or a coach label)
-            visible = guards.streamable(raw, ctx)
+            visible = streamable(raw, ctx)
             if visible.startswith(shown):
                 if len(visible) > len(shown):
                     yield Token(visible[len(shown) :])
@@ -95,3 +146,35 @@ async def guarded_stream(
         yield Reset("cleaned")
         yield Token(verdict.text)
     outcome.text = verdict.text
+
+
+async def without_rubric(events: AsyncIterator[Event], outcome: Outcome) -> AsyncIterator[Event]:
+    """Pass one attempt's events on, stopping it before a rubric word is shown.
+
+    Also turns an endpoint's unreadable stream (malformed JSON) into a `ModelUnavailable`,
+    so the coach gets the same clear message and Retry as for any other endpoint fault.
+    """
+    shown = ""
+    try:
+        async for event in events:
+            if isinstance(event, Token):
+                if RUBRIC_TERMS.search(shown + event.text):
+                    if shown:
+                        yield Reset("rubric_leak")
+                    outcome.failure = "rubric_leak"
+                    return
+                shown += event.text
+            elif isinstance(event, Reset):
+                shown = ""
+            yield event
+    except json.JSONDecodeError as exc:
+        if shown:
+            yield Reset("model_error")
+        raise ModelUnavailable(
+            "The model endpoint sent a reply that is not valid JSON. "
+            "Your message is kept; try again."
+        ) from exc
+    finally:
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            await close()

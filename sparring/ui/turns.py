@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, cast
 
 import chainlit as cl
@@ -68,9 +69,11 @@ def _context(live: Live) -> str:
     return turns[-1].manager if turns else live.session.transcript.opening
 
 
-async def _open_note(live: Live, coach_id: str | None) -> cl.Step | None:
+def _open_note(live: Live, coach_id: str | None) -> tuple[cl.Step | None, asyncio.Task[Any] | None]:
+    """The "Coding your turn…" note, sent in the background: the model call does not wait
+    for it, and it still reaches the coach before the reply's first word."""
     if not live.stored.options.live_feedback:
-        return None
+        return None, None
     # Parent = the run step Chainlit opened for this coach message (else the message), so
     # the note sits between the coach's line and the manager's reply, which starts later.
     run = cl.context.current_step
@@ -78,8 +81,7 @@ async def _open_note(live: Live, coach_id: str | None) -> cl.Step | None:
                    show_input=False, default_open=True)
     note.start = utc_now()
     note.output = "Coding your turn…"
-    await note.send()
-    return note
+    return note, asyncio.create_task(note.send())
 
 
 async def _judge_later(app: AppState, live: Live, note: cl.Step | None, index_hint: int,
@@ -104,39 +106,46 @@ async def _judge_later(app: AppState, live: Live, note: cl.Step | None, index_hi
 
 
 async def play_turn(app: AppState, live: Live, text: str, coach_id: str | None) -> TurnRecord | None:
-    """Run one turn end to end; returns the record, or None when the model failed."""
+    """Run one turn end to end; returns the record, or None when the model failed.
+
+    Only the engine stands between the coach's line and the first word of the reply: the
+    feedback note is sent beside the model call, the LLM judge starts once the first word
+    is on screen, and the meter, the final note and the save follow the reply.
+    """
     try:  # an unusable line (empty, a 100,000-character paste) goes to no model at all
         text = live.session.validate(text)
     except UserError as exc:
         await _failed(cl.Message(content=""), None, None, coach_id, str(exc))
         return None
     options = live.stored.options
-    use_judge = app.judge_enabled(options.model)
-    judge = app.judge(options.model) if use_judge else None
+    judge = app.judge(options.model) if app.judge_enabled(options.model) else None
     context = _context(live)
-    note = await _open_note(live, coach_id)
+    note, note_sent = _open_note(live, coach_id)
     done, record_box = asyncio.Event(), list[TurnRecord]()
-    judge_task: asyncio.Task[JudgeResult] | None = None
-    if judge is not None and not app.judge_waits_for_reply(options.model):
-        judge_task = asyncio.create_task(judge.acode(text, context))
-        _track(live, asyncio.create_task(
-            _judge_later(app, live, note, len(live.session.transcript.turns) + 1,
-                         judge_task, done, record_box)))
+    index_hint = len(live.session.transcript.turns) + 1
 
+    def start_judge() -> None:
+        if judge is not None:
+            task = asyncio.create_task(judge.acode(text, context))
+            _track(live, asyncio.create_task(
+                _judge_later(app, live, note, index_hint, task, done, record_box)))
+
+    # The embedded model serves one call at a time: there the judge waits for the reply.
+    early_judge = judge is not None and not app.judge_waits_for_reply(options.model)
     reply = cl.Message(content="", author=live.persona.name)
     try:
-        record = await _stream(live, reply, text)
-    except UserError as exc:  # the line itself is unusable (empty, too long): no point retrying
-        await _failed(reply, note, None, coach_id, str(exc))
-        return None
-    except USER_FACING as exc:
-        await _failed(reply, note, text, coach_id, str(exc))
-        return None
+        record = await _stream(live, reply, text, note_sent, start_judge if early_judge else None)
     except Exception as exc:
-        log.exception("turn failed")
-        await _failed(reply, note, text, coach_id,
-                      f"Something went wrong on our side ({type(exc).__name__}). "
-                      "Your message is kept; press Retry.")
+        note = note if await _sent(note_sent) else None
+        if isinstance(exc, UserError):  # the line itself is unusable: no point retrying
+            await _failed(reply, note, None, coach_id, str(exc))
+        elif isinstance(exc, USER_FACING):
+            await _failed(reply, note, text, coach_id, str(exc))
+        else:
+            log.exception("turn failed")
+            await _failed(reply, note, text, coach_id,
+                          f"Something went wrong on our side ({type(exc).__name__}). "
+                          "Your message is kept; press Retry.")
         return None
     finally:
         done.set()
@@ -151,22 +160,44 @@ async def play_turn(app: AppState, live: Live, text: str, coach_id: str | None) 
     reply.actions = [end_action()]
     await reply.send()
 
-    if note is not None:
+    if note is not None and await _sent(note_sent):
         note.output = render.feedback_note(record.codes)
         note.end = utc_now()
         await note.update()
-    if judge is not None and judge_task is None:  # local model: judge after the reply
-        judge_task = asyncio.create_task(judge.acode(text, context))
-        _track(live, asyncio.create_task(
-            _judge_later(app, live, note, record.index, judge_task, done, record_box)))
+    if judge is not None and not early_judge:  # local model: judge after the reply
+        start_judge()
+    else:
+        # Embedded model: evaluate the history while the coach reads and types, so the next
+        # reply only reads the new line and the turn note (docs/BENCHMARKS.md, turn latency).
+        # Not beside a local judge: both would queue on the one model and evict its cache.
+        live.warmup = asyncio.create_task(live.session.warm_up())
     await save(live)
     return record
 
 
-async def _stream(live: Live, reply: cl.Message, text: str) -> TurnRecord:
+async def _sent(task: asyncio.Task[Any] | None) -> bool:
+    """Wait for a background send; False if there was none or it failed."""
+    if task is None:
+        return False
+    try:
+        await task
+    except Exception:
+        log.exception("could not send the feedback note")
+        return False
+    return True
+
+
+async def _stream(live: Live, reply: cl.Message, text: str, note_sent: asyncio.Task[Any] | None,
+                  on_first_token: Callable[[], None] | None = None) -> TurnRecord:
+    """Show the engine's events; `on_first_token` runs once the first word is on screen."""
     async for event in live.session.turn(text):
         if isinstance(event, Token):
+            if not reply.streaming and note_sent is not None and not note_sent.done():
+                await _sent(note_sent)  # the note goes above the reply, even from a fast model
             await reply.stream_token(event.text)
+            if on_first_token is not None:
+                on_first_token()
+                on_first_token = None
         elif isinstance(event, Reset):
             if event.reason == MODEL_ERROR:
                 continue  # keep what was shown: `_failed` marks it as cut off
@@ -174,6 +205,8 @@ async def _stream(live: Live, reply: cl.Message, text: str) -> TurnRecord:
             if reply.streaming:
                 await cl.context.emitter.send_token(id=reply.id, token="", is_sequence=True)
         elif isinstance(event, Done):
+            if on_first_token is not None:  # nothing streamed (e.g. the fallback line only)
+                on_first_token()
             return event.record
     raise RuntimeError("the engine ended a turn without a Done event")
 
