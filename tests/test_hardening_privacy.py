@@ -144,6 +144,9 @@ def test_delete_all_leaves_no_trace_of_the_coachs_words(seeded: tuple[Settings, 
     assert result.exit_code == 0 and "Deleted 2 session(s)" in result.output
     dump = db_text(settings)
     assert "Ottoline" not in dump and "alice-thread" not in dump and "Percival" in dump
+    # not even in the file's free pages or its write-ahead log, where a disk image would find it
+    raw = b"".join(f.read_bytes() for f in settings.data_dir.glob("sparring.db*"))
+    assert b"Ottoline" not in raw and b"Percival" in raw
     assert not list((settings.data_dir / "files" / "alice").rglob("*.json"))
     usage = CliRunner().invoke(sessions, ["delete", "--user", "alice"])
     assert usage.exit_code == 2 and "--all" in usage.output
