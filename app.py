@@ -22,7 +22,7 @@ from sparring.ui import handlers, profiles
 from sparring.ui.auth import LOCAL_USER, auth_config, check_login
 from sparring.ui.guards import install_guards
 from sparring.ui.routes import install_routes
-from sparring.ui.state import AppState
+from sparring.ui.state import AppState, install_session_release
 from sparring.ui.turns import END_ACTION, RETRY_ACTION, STARTER_ACTION
 from sparring.ui.wording import install_wording
 
@@ -38,6 +38,7 @@ os.environ["CHAINLIT_AUTH_SECRET"] = _auth.secret
 APP = AppState(settings=_settings, auth=_auth)
 install_routes()
 install_guards()
+install_session_release()
 
 
 @cl.data_layer

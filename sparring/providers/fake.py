@@ -42,6 +42,9 @@ class FakeChatModel(BaseChatModel):
     token_delay: float = 0.0
     calls: list[list[BaseMessage]] = Field(default_factory=list)
     call_kwargs: list[dict[str, Any]] = Field(default_factory=list)
+    #: Recorded calls kept, newest last; None keeps all (tests read them). The web app keeps
+    #: none: each prompt repeats the history, so a full record grows with the square of turns.
+    keep_calls: int | None = None
     _index: int = PrivateAttr(default=0)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -68,6 +71,9 @@ class FakeChatModel(BaseChatModel):
         with self._lock:
             self.calls.append(list(messages))
             self.call_kwargs.append(dict(kwargs))
+            if self.keep_calls is not None and len(self.calls) > self.keep_calls:
+                del self.calls[: len(self.calls) - self.keep_calls]
+                del self.call_kwargs[: len(self.call_kwargs) - self.keep_calls]
             if self.responses:
                 item = self.responses[self._index % len(self.responses)]
                 self._index += 1

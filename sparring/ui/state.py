@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 
 from sparring.persona.loader import load_personas
 from sparring.persona.model import Persona
-from sparring.providers import make_chat_model
+from sparring.providers import FakeChatModel, make_chat_model
 from sparring.settings import Settings
 from sparring.storage.datalayer import SparringDataLayer
 from sparring.storage.sessions import PracticeStore, StoredPractice
@@ -47,7 +47,7 @@ class AppState:
     def model(self, spec: str) -> BaseChatModel:
         """One model per spec; the fake gets a fresh instance so scripted replies start over."""
         if spec == "fake":
-            return make_chat_model(spec, self.settings)
+            return _unrecorded(make_chat_model(spec, self.settings))
         if spec not in self._models:
             self._models[spec] = make_chat_model(spec, self.settings)
         return self._models[spec]
@@ -60,7 +60,9 @@ class AppState:
 
         spec = self.judge_spec(model_spec)
         if spec not in self._judges:
-            self._judges[spec] = make_judge(self.settings.with_model(spec))
+            judge = make_judge(self.settings.with_model(spec))
+            _unrecorded(judge.model)
+            self._judges[spec] = judge
         return self._judges[spec]
 
     def judge_enabled(self, model_spec: str) -> bool:
@@ -100,6 +102,15 @@ class Live:
         self.stored.transcript = self.session.transcript
 
 
+def _unrecorded(model: BaseChatModel) -> BaseChatModel:
+    """The fake records every prompt for tests to read; nobody reads them in the app, and a
+    model shared by every chat (the judge) would keep each turn's prompts for the process's
+    life. Keep the last call only, which is still enough to look at when debugging."""
+    if isinstance(model, FakeChatModel):
+        model.keep_calls = 1
+    return model
+
+
 def get_live() -> Live | None:
     live = cl.user_session.get(LIVE_KEY)
     return live if isinstance(live, Live) else None
@@ -111,6 +122,31 @@ def set_live(live: Live | None) -> None:
     cl.user_session.set(LIVE_KEY, live)
     if live is not None and live.warmup is None:
         live.warmup = asyncio.create_task(live.session.warm_up())
+
+
+def install_session_release() -> None:
+    """Free a chat's messages when Chainlit deletes its session.
+
+    Chainlit 2.x keeps every message sent in a chat (with its elements and actions) in
+    `chainlit.chat_context.chat_contexts`, keyed by session id, and never removes the entry
+    (Chainlit issue #2951): about 4 kB a turn that outlives the conversation for the life of
+    the process. Sparring never reads that context, so the entry goes when the session does
+    (after `clear_session`, or `session_timeout` after a dropped connection). Idempotent."""
+    from chainlit.chat_context import chat_contexts
+    from chainlit.session import WebsocketSession
+
+    delete = WebsocketSession.delete
+    if getattr(delete, "releases_chat_context", False):
+        return
+
+    async def delete_and_release(self: WebsocketSession) -> None:
+        try:
+            await delete(self)
+        finally:
+            chat_contexts.pop(self.id, None)
+
+    delete_and_release.releases_chat_context = True  # type: ignore[attr-defined]
+    WebsocketSession.delete = delete_and_release  # type: ignore[method-assign]
 
 
 def current_user() -> str:
