@@ -3,12 +3,11 @@ the coach is told which URL to check, keeps their line, and Retry works once it 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
-from test_hardening_faults import REPLY, FaultyEndpoint
-from test_hardening_server import meters, stored_turns
+from test_hardening_faults import FaultyEndpoint
+from test_hardening_server import meters, retry_gives_the_whole_reply, stored_turns
 from uiserver import ChatClient, login, messages, running
 
 from sparring.persona.loader import load_personas
@@ -44,15 +43,7 @@ async def test_a_web_page_is_reported_with_the_url_and_retry_works(tmp_path: Pat
                 retry = next(d for e, d in events if e == "action" and d["name"] == "retry_turn")
                 assert retry["payload"]["text"] == LINE
 
-                endpoint.mode = "ok"
-                await client.action("retry_turn", retry["payload"], retry["forId"])
-                await client.wait_for(lambda e, d: e == "element" and d.get("type") == "custom")
-                await asyncio.sleep(0.5)
-                done = meters(client.events)
-                assert len(done) == 1
-                assert done[0]["before"] == round(persona.starting_resistance["realistic"])
-                assert [m for m in messages(client.events, author=persona.name)
-                        if m["output"] == REPLY]
+                await retry_gives_the_whole_reply(client, endpoint, retry, persona)
             finally:
                 await client.close()
             assert [t["coach"] for t in stored_turns(srv.data_dir / "sparring.db")] == [LINE]

@@ -15,6 +15,7 @@ from test_hardening_faults import REPLY, FaultyEndpoint
 from uiserver import ChatClient, login, messages, running
 
 from sparring.persona.loader import load_personas
+from sparring.persona.model import Persona
 from sparring.settings import ROOT
 
 pytestmark = pytest.mark.server
@@ -26,6 +27,20 @@ PRIVATE_LINE = "Zebediah Quarrington told me in confidence that his marriage is 
 
 def meters(events: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     return [d["props"] for e, d in events if e == "element" and d.get("type") == "custom"]
+
+
+async def retry_gives_the_whole_reply(client: ChatClient, endpoint: FaultyEndpoint,
+                                      retry: dict[str, Any], persona: Persona) -> None:
+    """With the endpoint healthy again, Retry plays the turn once, from the unmoved state."""
+    endpoint.mode = "ok"
+    await client.action("retry_turn", retry["payload"], retry["forId"])
+    await client.wait_for(lambda e, d: e == "element" and d.get("type") == "custom")
+    await asyncio.sleep(0.5)
+    done = meters(client.events)
+    assert len(done) == 1
+    assert done[0]["before"] == round(persona.starting_resistance["realistic"])
+    replies = [m for m in messages(client.events, author=persona.name) if m["output"] == REPLY]
+    assert replies, "retry did not produce the whole reply"
 
 
 def stored_turns(db: Path) -> list[dict[str, Any]]:
@@ -56,16 +71,7 @@ async def test_stream_dropped_mid_reply_is_marked_and_retry_advances_once(tmp_pa
                 retry = next(d for e, d in events if e == "action" and d["name"] == "retry_turn")
                 assert retry["payload"]["text"] == PRIVATE_LINE
 
-                endpoint.mode = "ok"
-                await client.action("retry_turn", retry["payload"], retry["forId"])
-                await client.wait_for(lambda e, d: e == "element" and d.get("type") == "custom")
-                await asyncio.sleep(0.5)
-                done = meters(client.events)
-                assert len(done) == 1
-                assert done[0]["before"] == round(persona.starting_resistance["realistic"])
-                replies = [m for m in messages(client.events, author=persona.name)
-                           if m["output"] == REPLY]
-                assert replies, "retry did not produce the whole reply"
+                await retry_gives_the_whole_reply(client, endpoint, retry, persona)
 
                 calls = endpoint.calls
                 pasted = await client.send("x" * 100_000)

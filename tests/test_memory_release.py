@@ -11,10 +11,7 @@ sizes and live objects after `gc.collect()`: counts, never RSS).
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from uiserver import START_TIMEOUT, ChatClient, UIServer, free_port, login
+from uiserver import ChatClient, UIServer, login
 
 from sparring.providers import FakeChatModel
 from sparring.settings import ROOT, Settings
@@ -61,35 +58,12 @@ class ProbeServer(UIServer):
                 link.symlink_to(target)
         return root
 
-    def start(self) -> ProbeServer:
-        self.port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("SPARRING_", "CHAINLIT_")) and k not in ("DATABASE_URL", "CI")}
-        env.update({"SPARRING_MODEL": "fake", "SPARRING_DATA_DIR": str(self.data_dir),
-                    "SPARRING_FAKE_TOKEN_DELAY": "0.0", "CHAINLIT_APP_ROOT": str(self._app_root()),
-                    "PYTHONUNBUFFERED": "1"})
-        log = (self.workdir / f"server-{self.port}.log").open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "chainlit", "run", str(PROBE_APP), "--headless",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=self._app_root(), env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not answer /health in {START_TIMEOUT}s:\n{self.log()}")
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProbeServer]:
-    srv = ProbeServer(tmp_path_factory.mktemp("memory")).start()
+    srv = ProbeServer(tmp_path_factory.mktemp("memory"), env={"SPARRING_FAKE_TOKEN_DELAY": "0.0"},
+                      app_file=PROBE_APP)
+    srv.start()
     try:
         yield srv
     finally:
