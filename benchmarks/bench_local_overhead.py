@@ -18,13 +18,13 @@ import statistics
 import time
 from typing import Any
 
-from common import RecordingLocalModel, coach_line, load_average
+from common import coach_line, load_average, recording_model
 from llama_cpp import Llama
 
 from sparring.engine.events import Token
 from sparring.engine.session import PracticeSession
 from sparring.persona.loader import get_persona
-from sparring.providers.local import _to_dicts, embedded_gguf, load_runtime
+from sparring.providers.local import _to_dicts
 from sparring.settings import Settings
 
 
@@ -43,10 +43,7 @@ def raw_stream(llama: Any, messages: list[dict[str, Any]], max_tokens: int, **kw
 
 async def run(args: argparse.Namespace) -> None:
     settings = Settings(_env_file=None, threads=args.threads)
-    path = (settings.gguf_path or embedded_gguf()).resolve()
-    runtime = load_runtime(path, settings.n_ctx, settings.threads, settings.seed)
-    model = RecordingLocalModel(runtime=runtime, max_tokens=settings.max_reply_tokens,
-                                temperature=settings.temperature, seed=settings.seed)
+    path, model = recording_model(settings)
     raw: Any = Llama(model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.threads,
                 n_threads_batch=settings.threads, seed=settings.seed, verbose=False)
     persona = get_persona(settings, args.persona)

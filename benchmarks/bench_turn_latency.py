@@ -17,12 +17,11 @@ import argparse
 import asyncio
 import time
 
-from common import RecordingLocalModel, coach_line, load_average
+from common import coach_line, load_average, recording_model
 
 from sparring.engine.events import Token
 from sparring.engine.session import PracticeSession
 from sparring.persona.loader import get_persona
-from sparring.providers.local import embedded_gguf, load_runtime
 from sparring.settings import Settings
 
 REPORT = (1, 5, 10, 20)
@@ -30,10 +29,7 @@ REPORT = (1, 5, 10, 20)
 
 async def run(args: argparse.Namespace) -> None:
     settings = Settings(_env_file=None, threads=args.threads)
-    path = (settings.gguf_path or embedded_gguf()).resolve()
-    runtime = load_runtime(path, settings.n_ctx, settings.threads, settings.seed)
-    model = RecordingLocalModel(runtime=runtime, max_tokens=settings.max_reply_tokens,
-                                temperature=settings.temperature, seed=settings.seed)
+    _, model = recording_model(settings)
     persona = get_persona(settings, args.persona)
     session = PracticeSession(persona, "realistic", model, settings)
     await session.warm_up()

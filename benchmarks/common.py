@@ -23,7 +23,8 @@ from langchain_core.messages import BaseMessage  # noqa: E402
 from langchain_core.outputs import ChatGenerationChunk  # noqa: E402
 from pydantic import PrivateAttr  # noqa: E402
 
-from sparring.providers.local import LocalChatModel  # noqa: E402
+from sparring.providers.local import LocalChatModel, embedded_gguf, load_runtime  # noqa: E402
+from sparring.settings import Settings  # noqa: E402
 
 #: A plausible coaching conversation: good practice, pushing, closed questions, a goal.
 COACH_LINES = [
@@ -132,3 +133,12 @@ class RecordingLocalModel(LocalChatModel):
                 yield chunk
         finally:
             call.ended = time.perf_counter()
+
+
+def recording_model(settings: Settings) -> tuple[Path, RecordingLocalModel]:
+    """The embedded GGUF's path and the engine's local model on it, recording each call."""
+    path = (settings.gguf_path or embedded_gguf()).resolve()
+    runtime = load_runtime(path, settings.n_ctx, settings.threads, settings.seed)
+    model = RecordingLocalModel(runtime=runtime, max_tokens=settings.max_reply_tokens,
+                                temperature=settings.temperature, seed=settings.seed)
+    return path, model

@@ -71,3 +71,14 @@ def postgres_cluster() -> Iterator[str]:
         subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
                         "-w", "stop"], capture_output=True, timeout=60)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def cluster_or_skip(purpose: str) -> Iterator[str]:
+    """For a fixture: a throw-away cluster's URL, or skip `purpose` with the reason."""
+    import pytest
+
+    try:
+        with postgres_cluster() as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.skip(f"no PostgreSQL server for {purpose}: {exc}")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pgcluster import postgres_cluster
+from pgcluster import cluster_or_skip
 from uiserver import ChatClient, login, messages, running
 
 from sparring.persona.loader import load_personas
@@ -34,11 +34,7 @@ LINES = [
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    try:
-        with postgres_cluster() as url:
-            yield url
-    except RuntimeError as exc:
-        pytest.skip(f"no PostgreSQL server for the scale-out test: {exc}")
+    yield from cluster_or_skip("the scale-out test")
 
 
 def meter(events: list[tuple[str, Any]]) -> dict[str, Any]:

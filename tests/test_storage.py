@@ -16,7 +16,7 @@ import pytest
 from chainlit.context import init_http_context
 from chainlit.types import Feedback
 from chainlit.user import User
-from pgcluster import postgres_cluster
+from pgcluster import cluster_or_skip
 
 from sparring.evaluation.codes import TurnCodes
 from sparring.persona.model import Move
@@ -28,11 +28,7 @@ from sparring.transcript import ManagerState, Transcript, TurnRecord
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    try:
-        with postgres_cluster() as url:
-            yield url
-    except RuntimeError as exc:
-        pytest.skip(f"no PostgreSQL server for this test: {exc}")
+    yield from cluster_or_skip("this test")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -57,7 +57,9 @@ _ASSISTANT = re.compile(
     r"|(?:^|\n)\s*(?:\d+[.)]|[-*•])\s+\S|\b1[.)]\s+\w.{0,120}?\b2[.)]\s+\w",
     re.IGNORECASE,
 )
-_COACH_LINE = re.compile(r"(?:^|\n)\s*[*\"']*(?:coach|you|user|human)\s*[*]*\s*:", re.IGNORECASE)
+#: Labels of the coach's side: a reply that starts with one speaks as the coach.
+COACH_LABELS = ("coach", "you", "user", "human")
+_COACH_LINE = re.compile(rf"(?:^|\n)\s*[*\"']*(?:{'|'.join(COACH_LABELS)})\s*[*]*\s*:", re.IGNORECASE)
 _INLINE_COACH = re.compile(r"(?<=[.!?\"”])\s+[*]*(?:Coach|User|Human)\s*[*]*:")
 _WORD = re.compile(r"[a-z0-9']+")
 _SENTENCE_END = re.compile(r"[.!?]+(?=[\"')\]]*(?:\s|$))")

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
 
 from sparring.engine import guards
 from sparring.engine.dynamics import apply_codes
@@ -81,7 +80,6 @@ class PracticeSession:
         )
         self.system_prompt = render_system_prompt(persona, difficulty, settings)
         self._concern_keys = guards.concern_keys(persona.concerns, self._public_text())
-        self._token_counts: dict[str, int] = {}
 
     @classmethod
     def resume(
@@ -200,13 +198,6 @@ class PracticeSession:
             ),
         )
 
-    def _prompt_tokens(self, messages: list[BaseMessage]) -> int:
-        """Tokens in this turn's prompt; the history repeats each turn, so only new messages
-        are counted (the cache keeps just the current prompt's)."""
-        texts = [str(m.content) for m in messages]
-        self._token_counts = {t: self._token_counts.get(t) or count_tokens(t) for t in texts}
-        return sum(self._token_counts[t] for t in texts)
-
     async def reply(self, coach_text: str) -> TurnRecord:
         """The same turn as `turn`, without streaming."""
         record: TurnRecord | None = None
@@ -291,7 +282,7 @@ class PracticeSession:
             timing=Timing(
                 first_token_s=first_token,
                 total_s=self.clock() - started,
-                prompt_tokens=self._prompt_tokens(messages),
+                prompt_tokens=sum(count_tokens(str(m.content)) for m in messages),
                 completion_tokens=count_tokens(final),
             ),
         )

@@ -34,14 +34,10 @@ RUBRIC_TERMS = re.compile(
     re.IGNORECASE,
 )
 
-#: Labels of the coach's side: a reply that starts with one is rejected as `speaks_as_coach`.
-_COACH_LABELS = ("coach", "you", "user", "human")
-
-
 @lru_cache(maxsize=256)
 def _labels(names: tuple[str, ...]) -> tuple[str, ...]:
     """Every label in lower case, longest first."""
-    return tuple(sorted({n.lower() for n in (*names, *guards.LABELS, *_COACH_LABELS) if n}, key=len, reverse=True))
+    return tuple(sorted({n.lower() for n in (*names, *guards.LABELS, *guards.COACH_LABELS) if n}, key=len, reverse=True))
 
 
 def _may_become_label(first_line: str, ctx: guards.GuardContext) -> bool:

@@ -9,6 +9,7 @@ session, and the history only grows at its end.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -141,7 +142,7 @@ def window_start(
     total = sum(sizes)
     if total <= limit:
         return 0
-    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    starts = [0, *itertools.accumulate(sizes)][:-1]
     step = 1
     while True:
         # the first turn boundary at least `step` windows in; later boundaries never count,

@@ -12,6 +12,7 @@ import contextlib
 import copy
 import logging
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -198,8 +199,6 @@ class SparringDataLayer(SQLAlchemyDataLayer):
 
     async def upsert_feedback(self, feedback: Feedback) -> str:
         if not feedback.id:
-            import uuid
-
             feedback.id = str(uuid.uuid4())  # the id is returned now, even if saved later
         saved = copy.deepcopy(feedback)
         return await self._tracked("upsert_feedback", lambda: SQLAlchemyDataLayer.upsert_feedback(
