@@ -59,30 +59,6 @@ def rss_mb(pid: int | None = None) -> float:
     return float("nan")
 
 
-def prompt_ids(llama: Any, messages: list[BaseMessage]) -> list[int]:
-    """The prompt tokens llama-cpp-python will build for these messages (the GGUF's chat template)."""
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    from sparring.providers.local import _to_dicts
-
-    fmt = Jinja2ChatFormatter(
-        template=llama.metadata["tokenizer.chat_template"],
-        eos_token=llama._model.token_get_text(llama.token_eos()),
-        bos_token=llama._model.token_get_text(llama.token_bos()),
-    )
-    prompt = fmt(messages=_to_dicts(messages)).prompt
-    return list(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
-
-
-def common_prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 @dataclass
 class Call:
     """One generation the engine asked for: exactly what was sent, and what came back."""
@@ -119,11 +95,11 @@ class RecordingLocalModel(LocalChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         call = Call(messages=list(messages), kwargs=dict(kwargs), started=time.perf_counter())
         self._calls.append(call)
-        llama = self.runtime.llama
-        cached = list(llama.input_ids[: llama.n_tokens])
-        ids = prompt_ids(llama, messages)
-        call.prompt_tokens = len(ids)
-        call.reused_tokens = common_prefix(cached, ids)
+        from sparring.providers.local import _to_dicts
+
+        cache = self.runtime.inspect(_to_dicts(messages))  # asked of the worker before the call
+        call.prompt_tokens = cache["prompt_tokens"]
+        call.reused_tokens = cache["reused_tokens"]
         try:
             for chunk in super()._stream(messages, stop, run_manager, **kwargs):
                 call.chunks += 1

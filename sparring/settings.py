@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     threads: int = Field(
         1, ge=1, description="CPU threads for the embedded model; 1 measured fastest on 2 cores."
     )
+    local_timeout: float = Field(
+        120.0,
+        gt=0,
+        description="Seconds the embedded model may go without producing anything before it is "
+        "restarted (a hang); the turn can then be retried.",
+    )
     n_ctx: int = Field(4096, ge=2048, description="Context window of the embedded model, in tokens.")
     max_reply_tokens: int = Field(120, ge=8, description="Upper bound on a manager reply.")
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature for replies.")
@@ -84,6 +90,11 @@ class Settings(BaseSettings):
     )
     users: str | None = Field(
         None, description="Password-login users as 'name:hash' entries, comma-separated (instead of users_file)."
+    )
+    speaking: str = Field(
+        "auto",
+        description="How the manager's model speaks: 'bank' (authored lines), 'free' (writes its own, "
+        "bank lines as examples) or 'auto' (from the model's profile: local → bank, others → free).",
     )
     host: str = Field("127.0.0.1", description="Address the web app binds to.")
     port: int = Field(8000, description="Port the web app listens on.")

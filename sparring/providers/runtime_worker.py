@@ -1,0 +1,122 @@
+"""The embedded model's own process: loads the GGUF with llama.cpp and answers one request at a time.
+
+Run by `LocalRuntime` as `python -m sparring.providers.runtime_worker FD PATH N_CTX THREADS SEED`.
+llama.cpp is native code: a segfault, an abort or the kernel's OOM killer would take down
+whatever process holds it. Here that is this process only; the app sees a closed pipe,
+tells the coach that one turn failed, and starts a new worker.
+
+Requests and answers are tuples over a `multiprocessing` connection on an inherited socket
+(our own parent is the only peer, so its pickling is safe):
+
+- `("chat", {"messages": [...], "params": {...}, "stream": bool})` → `("chunk", text)`…
+  then `("done", completion)` (the non-streamed completion, or `None` after a stream).
+- `("inspect", messages | None)` → `("inspect", {"cached": text, "prompt_tokens": n,
+  "reused_tokens": n})`: what the KV cache holds and how much of a prompt it would reuse.
+- `("cancel", None)` during a stream → the stream stops early and answers `("done", None)`.
+- `("exit", None)` → the worker frees the model and ends.
+
+Any Python-level failure answers `("error", message)` and the worker carries on.
+"""
+
+from __future__ import annotations
+
+import sys
+from multiprocessing.connection import Connection
+from typing import Any, cast
+
+
+def _prompt_ids(llama: Any, messages: list[dict[str, str]]) -> list[int]:
+    """The token ids the chat handler would evaluate for `messages` (with the assistant header)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    formatter = Jinja2ChatFormatter(
+        template=llama.metadata["tokenizer.chat_template"],
+        eos_token=llama._model.token_get_text(llama.token_eos()),
+        bos_token=llama._model.token_get_text(llama.token_bos()),
+    )
+    prompt = formatter(messages=cast(Any, messages)).prompt
+    return list(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
+
+
+def _inspect(llama: Any, messages: list[dict[str, str]] | None) -> dict[str, Any]:
+    cached = list(llama.input_ids[: llama.n_tokens])
+    out: dict[str, Any] = {
+        "cached": llama.detokenize(cached).decode("utf-8", "replace"),
+        "cached_tokens": len(cached),
+        "n_ctx": llama.n_ctx(),
+    }
+    if messages is not None:
+        ids = _prompt_ids(llama, messages)
+        reused = 0
+        for a, b in zip(cached, ids, strict=False):
+            if a != b:
+                break
+            reused += 1
+        out |= {"prompt_tokens": len(ids), "reused_tokens": reused}
+    return out
+
+
+def _chat(llama: Any, conn: Connection, request: dict[str, Any]) -> None:
+    params = request["params"]
+    if not request["stream"]:
+        conn.send(("done", llama.create_chat_completion(messages=request["messages"], **params)))
+        return
+    for part in llama.create_chat_completion(messages=request["messages"], stream=True, **params):
+        text = part["choices"][0]["delta"].get("content") or ""
+        if text:
+            conn.send(("chunk", text))
+        if conn.poll(0) and conn.recv()[0] == "cancel":  # the reader stopped early (a guard cut it)
+            break
+    conn.send(("done", None))
+
+
+def serve(conn: Connection, path: str, n_ctx: int, threads: int, seed: int) -> None:
+    try:
+        from llama_cpp import Llama
+
+        llama = Llama(
+            model_path=path,
+            n_ctx=n_ctx,
+            n_threads=threads,
+            n_threads_batch=threads,
+            seed=seed,
+            verbose=False,
+        )
+    except Exception as exc:  # reported to the parent as a setup problem
+        conn.send(("setup-error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", {"n_ctx": llama.n_ctx()}))
+    while True:
+        try:
+            kind, payload = conn.recv()
+        except (EOFError, OSError):  # the app went away: so do we
+            break
+        if kind == "exit":
+            break
+        if kind == "cancel":  # arrived after the stream it meant had already ended
+            continue
+        try:
+            if kind == "chat":
+                _chat(llama, conn, payload)
+            elif kind == "inspect":
+                conn.send(("inspect", _inspect(llama, payload)))
+            else:
+                conn.send(("error", f"unknown request {kind!r}"))
+        except (BrokenPipeError, EOFError):
+            break
+        except Exception as exc:  # a bad request must not end the worker
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    llama.close()
+
+
+def main(argv: list[str]) -> None:
+    fd, path, n_ctx, threads, seed = argv
+    conn = Connection(int(fd))
+    try:
+        serve(conn, path, int(n_ctx), int(threads), int(seed))
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
