@@ -5,11 +5,12 @@ can be saved and resumed with its hidden state exactly as it was."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from sparring.evaluation.codes import TurnCodes
-from sparring.persona.model import Difficulty, Move
+from sparring.persona.model import Difficulty, Move, TalkType
 
 
 class ManagerState(BaseModel):
@@ -23,6 +24,11 @@ class ManagerState(BaseModel):
     goal_proposed: bool = Field(False, description="The manager has proposed a goal of their own.")
     closed_streak: int = Field(0, description="Closed or leading questions in a row.")
     turn: int = 0
+    used_lines: list[str] = Field(
+        default_factory=list, description="Bank lines already said (or adapted): never said twice."
+    )
+    past_limit: int = Field(0, description="Turns in a row the manager was pushed past their limit.")
+    ended: bool = Field(False, description="The manager ended the conversation.")
 
     @property
     def level(self) -> int:
@@ -52,6 +58,10 @@ class TurnRecord(BaseModel):
     resistance_before: float
     resistance_after: float
     revealed_now: list[str] = Field(default_factory=list)
+    talk_type: TalkType = Field("neutral", description="MI client talk: change, neutral or sustain.")
+    spoken: Literal["model", "bank", "fallback"] = Field(
+        "model", description="Who wrote the words: the model, the line bank, or the bank after guards failed."
+    )
     attempts: int = Field(1, description="Generations tried before the guards accepted one.")
     fallback: bool = Field(False, description="The persona's own example line was used.")
     guard_failures: list[str] = Field(default_factory=list)

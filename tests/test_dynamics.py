@@ -77,7 +77,8 @@ def test_resistance_stays_on_the_zero_to_ten_scale() -> None:
     bad = TurnCodes(directive=True, judging=True)
     good = TurnCodes(question="open", reflection="complex")
     assert apply_codes(state(9.5), bad, DYN, "hard")[0].resistance == 10.0
-    assert apply_codes(state(0.4), good, DYN, "easy")[0].resistance == 0.0
+    trusted = state(0.4).model_copy(update={"goal_proposed": True, "revealed": ["a", "b"]})
+    assert apply_codes(trusted, good, DYN, "easy")[0].resistance == 0.0
 
 
 def test_a_turn_mixing_a_reflection_with_advice_nets_out() -> None:

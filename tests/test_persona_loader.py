@@ -163,7 +163,7 @@ def test_a_move_without_lines_points_at_example_lines(tmp_path: Path) -> None:
 
 
 def test_unknown_move_suggests_the_real_one(tmp_path: Path) -> None:
-    text = VALID.replace("  yes_but:", "  yes-but:")
+    text = VALID.replace("  yes_but:", "  yes-but:", 1)
     [message] = problems(write(tmp_path, text))
     assert f":{line_no(text, '  yes-but:')}: field 'example_lines': unknown key 'yes-but'" in message
     assert "did you mean 'yes_but'?" in message

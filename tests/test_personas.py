@@ -14,7 +14,7 @@ from sparring.cli import main
 from sparring.cli.personas import personas as personas_cli
 from sparring.engine import guards
 from sparring.persona.loader import load_personas
-from sparring.persona.model import Dynamics, Move, Persona
+from sparring.persona.model import CORE_MOVES, Dynamics, Move, Persona
 from sparring.persona.prompt import render_system_prompt
 from sparring.persona.schema import SCHEMA_PATH, persona_json_schema, render_schema
 from sparring.settings import ROOT, Settings
@@ -63,7 +63,7 @@ def test_every_concern_is_reachable_and_layered(shipped: dict[str, Persona]) -> 
 def test_example_lines_work_alone_as_guard_fallbacks(shipped: dict[str, Persona]) -> None:
     seen: set[str] = set()
     for p in shipped.values():
-        assert set(p.example_lines) == set(Move), p.id
+        assert set(p.example_lines) == set(CORE_MOVES), p.id
         for move, lines in p.example_lines.items():
             assert len(lines) >= 2, f"{p.id}.{move}"
             for line in [*lines, p.opening_line]:

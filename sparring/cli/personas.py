@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sparring.persona.loader import get_persona, load_personas, validate_files
-from sparring.persona.model import DIFFICULTIES, Persona
+from sparring.persona.loader import get_persona, load_persona_file, load_personas, validate_files
+from sparring.persona.model import DIFFICULTIES, Move, Persona
 from sparring.persona.problems import display_path
 from sparring.settings import load_settings
 
@@ -73,6 +73,7 @@ def validate(paths: tuple[Path, ...]) -> None:
     for path, problems in report.items():
         if not problems:
             click.echo(f"ok  {display_path(path)}")
+            _report_coverage(path)
             continue
         bad += 1
         for problem in problems:
@@ -80,6 +81,17 @@ def validate(paths: tuple[Path, ...]) -> None:
     if bad:
         click.echo(f"{bad} of {len(report)} file(s) invalid.")
         raise SystemExit(1)
+
+
+def _report_coverage(path: Path) -> None:
+    """Line-bank coverage of a valid file, as indented warnings (never a failure)."""
+    from sparring.persona.coverage import coverage_gaps, line_counts
+
+    persona = load_persona_file(path)
+    counts = line_counts(persona)
+    click.echo(f"    lines: {sum(counts.values())} ({min(counts.values())}-{max(counts.values())} a move)")
+    for gap in coverage_gaps(persona):
+        click.echo(f"    coverage: {gap}")
 
 
 @personas.command()
@@ -102,3 +114,34 @@ def schema() -> None:
     from sparring.persona.schema import render_schema
 
     click.echo(render_schema(), nl=False)
+
+
+@personas.command("draft-lines")
+@click.argument("persona_id", metavar="ID")
+@click.option("--model", "spec", required=True, help="A strong model, e.g. openai:gpt-4o-mini.")
+@click.option("--move", "moves", multiple=True, type=click.Choice([m.value for m in Move]),
+              help="Only these moves (repeatable); default every core move.")
+@click.option("--count", default=10, show_default=True, help="Candidates per move.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Review file (default .sparring/drafts/ID-lines.yaml).")
+def draft_lines(persona_id: str, spec: str, moves: tuple[str, ...], count: int, out: Path | None) -> None:
+    """Ask a model for candidate lines in the persona's voice; writes a review file, never the persona."""
+    import asyncio
+
+    from sparring.errors import UserError
+    from sparring.persona.drafting import draft, parse_moves, write_review
+    from sparring.providers import ModelError, make_chat_model
+
+    settings = load_settings().with_model(spec)
+    persona = get_persona(settings, persona_id)
+    try:
+        model = make_chat_model(spec, settings, max_tokens=900, temperature=0.9)
+        drafts = asyncio.run(draft(persona, model, settings, parse_moves(moves), count))
+    except (ModelError, UserError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    path = out or settings.data_dir / "drafts" / f"{persona.id}-lines.yaml"
+    write_review(path, persona, spec, drafts)
+    kept = sum(1 for rows in drafts.values() for r in rows if r["ok"])
+    total = sum(len(rows) for rows in drafts.values())
+    click.echo(f"{total} candidate line(s), {kept} pass the guards: review {path}")

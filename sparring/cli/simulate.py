@@ -53,6 +53,8 @@ def turn_json(record: TurnRecord, revealed: list[str]) -> dict[str, Any]:
         "coach": record.coach,
         "manager": record.manager,
         "move": record.move.value,
+        "talk_type": record.talk_type,
+        "spoken": record.spoken,
         "labels": record.codes.model_dump(mode="json", exclude={"reasons"}),
         "state": {"resistance": round(record.resistance_after), "revealed": revealed},
         "attempts": record.attempts,
@@ -65,6 +67,8 @@ def turn_json(record: TurnRecord, revealed: list[str]) -> dict[str, Any]:
 async def _play(session: PracticeSession, lines: list[str]) -> list[tuple[TurnRecord, list[str]]]:
     played: list[tuple[TurnRecord, list[str]]] = []
     for line in lines:
+        if session.state.ended:
+            break  # the manager walked out: the rest of the script goes unsaid
         record = await session.reply(line)
         played.append((record, list(session.state.revealed)))
     return played
@@ -80,6 +84,8 @@ def _print_readable(transcript: Transcript, played: list[tuple[TurnRecord, list[
         click.echo(f"Coach: {record.coach}")
         click.echo(f"{name}: {record.manager}")
         click.secho(state_line(record), dim=True)
+    if transcript.state.ended:
+        click.echo(f"# {name} ended the conversation.")
 
 
 @click.command()
@@ -116,6 +122,7 @@ def simulate(
             "model": spec,
             "seed": session.seed,
             "turns": [turn_json(record, revealed) for record, revealed in played],
+            "ended": session.state.ended,
         }
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return

@@ -20,8 +20,6 @@ from sparring.transcript import ManagerState
 MIN_RESISTANCE = 0.0
 MAX_RESISTANCE = 10.0
 
-
-
 class Delta(BaseModel):
     """The change one turn makes, term by term, before and after clamping."""
 
@@ -74,6 +72,8 @@ def compute_delta(
     raw = round(sum(weight for _, weight in terms), 4)
     step = max(-dynamics.max_step, min(dynamics.max_step, raw))
     target = max(MIN_RESISTANCE, min(MAX_RESISTANCE, state.resistance + step))
+    if step < 0:
+        target = max(target, min(floor(state, dynamics, difficulty), state.resistance))
     streak = state.closed_streak + 1 if codes.question == "closed" else 0
     return Delta(
         terms=terms,
@@ -81,6 +81,28 @@ def compute_delta(
         applied=round(target - state.resistance, 4),
         closed_streak=streak,
     )
+
+
+def floor(state: ManagerState, dynamics: Dynamics, difficulty: Difficulty) -> float:
+    """The lowest resistance good coaching can reach now.
+
+    Simulated clients turn compliant within a few turns; real ones do not. Until the
+    manager has put a goal of their own on the table and voiced several worries, even
+    flawless technique leaves them at the trust floor (about 3, "wary but listening").
+    """
+    if state.goal_proposed and len(state.revealed) >= dynamics.floor_concerns:
+        return MIN_RESISTANCE
+    return dynamics.trust_floor.get(difficulty, 3.0)
+
+
+def walks_out(state: ManagerState, codes: TurnCodes, dynamics: Dynamics, difficulty: Difficulty) -> tuple[int, bool]:
+    """Pushy turns in a row that left the manager at the limit, and whether they now leave.
+
+    Only at hard: a real manager pushed past the limit again and again ends the meeting.
+    """
+    pushed = codes.is_weak and state.resistance >= dynamics.walk_out_at
+    streak = state.past_limit + 1 if pushed else 0
+    return streak, difficulty == "hard" and streak >= dynamics.walk_out_turns
 
 
 def apply_codes(
@@ -95,7 +117,8 @@ def apply_codes(
             "turn": state.turn + 1,
         }
     )
-    return updated, delta
+    streak, ended = walks_out(updated, codes, dynamics, difficulty)
+    return updated.model_copy(update={"past_limit": streak, "ended": ended}), delta
 
 
 def describe_resistance(resistance: float) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from sparring.engine import sense
 from sparring.persona.model import Concern
 
 MAX_WORDS = 90
@@ -41,7 +42,8 @@ _BREAK = re.compile(
     r"|\bi(?:'m| am) (?:playing|pretending)\b|\bthe coach's (?:last )?(?:line|turn)\b"
     # echoes of the turn note itself
     r"|\b(?:in )?(?:\d|one|two|three) (?:to|or|-) (?:\d|two|three|four) (?:short )?sentences\b"
-    r"|\bprivate note\b|\bin your own words\b|\bwhat to do in this reply\b",
+    r"|\bprivate note\b|\bin your own words\b|\bwhat to do in this reply\b|\b(?:the|your) next reply\b"
+    r"|\bexample line\b|\banother thing you might say\b",
     re.IGNORECASE,
 )
 _ASSISTANT = re.compile(
@@ -79,6 +81,9 @@ _STOP_WORDS = (
 _STOP = frozenset(_STOP_WORDS.split(" "))
 
 
+world_words = sense.world_words
+
+
 @dataclass(frozen=True)
 class GuardContext:
     """What a reply is checked against this turn."""
@@ -91,6 +96,11 @@ class GuardContext:
     note: str = ""
     max_words: int = MAX_WORDS
     max_sentences: int = MAX_SENTENCES
+    #: the chosen move (`Move.value`), for the contradiction check; "" skips it
+    move: str = ""
+    #: every word of the persona's own world (system prompt, concerns): foreign words that
+    #: occur there are fine ("kids" for a manager whose backstory names his team's kids)
+    world: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -229,7 +239,7 @@ def _role_violation(text: str) -> str | None:
         return "character_break"
     if _ASSISTANT.search(text):
         return "assistant_mode"
-    return None
+    return sense.coach_voice(text)
 
 
 def _repeats(text: str, ctx: GuardContext) -> str | None:
@@ -241,7 +251,10 @@ def _repeats(text: str, ctx: GuardContext) -> str | None:
     words = _words(text)
     if len(words) >= 12 and len(set(words)) < 0.35 * len(words):
         return "repetition"  # "no, no, no, no, ..."
-    if any(_echoes(text, earlier, n=8) or text == earlier for earlier in ctx.previous):
+    grams = [words[i : i + 4] for i in range(len(words) - 3)]
+    if len(grams) != len(set(grams)):
+        return "repetition"  # the same four-word phrase twice in one reply
+    if any(_echoes(text, earlier, n=6) or text == earlier for earlier in ctx.previous):
         return "repetition"
     return None
 
@@ -270,6 +283,9 @@ def scan(text: str, ctx: GuardContext) -> str | None:
     for concern in ctx.forbidden:
         if leaks_concern(text, concern):
             return "concern_leak"
+    off = sense.off_world(text, ctx) or sense.contradicts(text, ctx, final=False)
+    if off is not None:
+        return off
     if len(_words(text)) > ctx.max_words or sentence_count(text) > ctx.max_sentences:
         return "too_long"
     return None
@@ -281,5 +297,11 @@ def check(raw: str, ctx: GuardContext) -> Verdict:
     if not re.search(r"[A-Za-z]", text) or VOCATIVE.match(text):
         return Verdict(False, text, ["empty"])
     # Lines after the first are trimmed, but if they show assistant mode the first is suspect too.
-    failure = _role_violation(raw) or scan(text, ctx) or _repeats(text, ctx) or _misses_reveal(text, ctx)
+    failure = (
+        _role_violation(raw)
+        or scan(text, ctx)
+        or sense.contradicts(text, ctx)
+        or _repeats(text, ctx)
+        or _misses_reveal(text, ctx)
+    )
     return Verdict(failure is None, text, [failure] if failure else [])

@@ -18,8 +18,9 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from sparring.engine.lines import pick_line, talk_of
 from sparring.evaluation.codes import TurnCodes
-from sparring.persona.model import Concern, Move, Persona
+from sparring.persona.model import BankLine, Concern, Move, Persona, TalkType
 from sparring.transcript import ManagerState
 
 #: At or above this, the manager is openly hostile to pushy turns.
@@ -45,6 +46,9 @@ class Decision:
     example: str
     reveal: Concern | None = None
     allowed: list[Concern] = field(default_factory=list)
+    #: the bank line `example` comes from, and the MI talk type of saying it
+    line: BankLine | None = None
+    talk: TalkType = "neutral"
 
     @property
     def allowed_ids(self) -> list[str]:
@@ -92,7 +96,9 @@ def choose_move(
     good = not codes.is_weak and (codes.is_strong or delta < 0)
     asks_next = codes.goal_cocreation or bool(_NEXT_STEP.search(coach_text))
 
-    if injection:
+    if after.ended:
+        move, reason = Move.END_CONVERSATION, "pushed past the limit turn after turn (hard)"
+    elif injection:
         move = Move.CHALLENGE_LEGITIMACY if r >= HIGH else Move.DEFLECT
         reason = f"coach tried to take the manager out of role ({injection})"
     elif codes.is_weak:
@@ -134,16 +140,26 @@ def choose_move(
     else:
         move, reason = Move.PARTIAL_ADMISSION, "a neutral turn at low resistance"
 
-    # For a reveal, the concern's own words are the example (and the fallback): a generic
-    # reveal line written for the persona could name a different, not-yet-earned concern.
-    fresh = [line for line in persona.example_lines[move] if line not in used]
-    example = reveal.text if reveal is not None else rng.choice(fresh or persona.example_lines[move])
+    # The line bank decides the words: for a reveal, a line tagged with the concern earned now
+    # (a generic reveal line could name a different, not-yet-earned concern).
+    allowed = allowed_concerns(persona, after, reveal)
+    line = pick_line(
+        persona,
+        move,
+        coach_text=coach_text,
+        used=[*before.used_lines, *sorted(u for u in used if u not in before.used_lines)],
+        rng=rng,
+        reveal=reveal,
+        allowed_ids=[c.id for c in allowed],
+    )
     return Decision(
         move=move,
         reason=reason,
-        example=example,
+        example=line.text,
         reveal=reveal,
-        allowed=allowed_concerns(persona, after, reveal),
+        allowed=allowed,
+        line=line,
+        talk=talk_of(move, line),
     )
 
 
@@ -155,9 +171,13 @@ def commit(state: ManagerState, decision: Decision, reply: str) -> ManagerState:
     commitments = list(state.commitments)
     if decision.move is Move.AGREE_NEXT_STEP:
         commitments.append(reply)
+    used = list(state.used_lines)
+    if decision.line is not None and decision.line.text not in used:
+        used.append(decision.line.text)
     return state.model_copy(
         update={
             "revealed": revealed,
+            "used_lines": used,
             "commitments": commitments,
             "goal_proposed": state.goal_proposed or decision.move is Move.PROPOSE_GOAL,
         }

@@ -26,6 +26,7 @@ from sparring.errors import UserError
 from sparring.evaluation.codes import TurnCoder
 from sparring.persona.model import Difficulty, Move, Persona
 from sparring.persona.prompt import build_messages, prefix_messages, render_system_prompt
+from sparring.providers.profile import ModelProfile, profile_of
 from sparring.settings import Settings
 from sparring.tokens import count_tokens
 from sparring.transcript import ManagerState, Timing, Transcript, TurnRecord
@@ -39,6 +40,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 DEFAULT_ATTEMPTS = 3
 
 Clock = Callable[[], float]
+_PIECE = re.compile(r"\S+\s*")
+
+
+def _pieces(text: str) -> list[str]:
+    """A bank line as word-sized stream pieces (leading space kept with the word before)."""
+    return _PIECE.findall(text) or [text]
 
 
 def _default_coder() -> TurnCoder:
@@ -60,8 +67,9 @@ class PracticeSession:
         seed: int | None = None,
         *,
         transcript: Transcript | None = None,
-        max_attempts: int = DEFAULT_ATTEMPTS,
+        max_attempts: int | None = None,
         clock: Clock = time.perf_counter,
+        profile: ModelProfile | None = None,
     ) -> None:
         self.persona = persona
         self.difficulty = difficulty
@@ -69,7 +77,8 @@ class PracticeSession:
         self.settings = settings
         self.coder = coder if coder is not None else _default_coder()
         self.seed = settings.seed if seed is None else seed
-        self.max_attempts = max(1, max_attempts)
+        self.profile = profile if profile is not None else profile_of(model, settings)
+        self.max_attempts = max(1, max_attempts if max_attempts is not None else self.profile.max_attempts)
         self.clock = clock
         self.transcript = transcript or Transcript(
             persona_id=persona.id,
@@ -80,6 +89,7 @@ class PracticeSession:
         )
         self.system_prompt = render_system_prompt(persona, difficulty, settings)
         self._concern_keys = guards.concern_keys(persona.concerns, self._public_text())
+        self._world = guards.world_words(self.system_prompt, *(c.text for c in persona.concerns))
 
     @classmethod
     def resume(
@@ -124,8 +134,8 @@ class PracticeSession:
         # Loading the token counter's encoding takes ~2 s once per process; do it here, in a
         # thread, rather than inside the first turn's prompt budget (any model).
         await asyncio.to_thread(count_tokens, self.opening)
-        if not isinstance(self.model, LocalChatModel):
-            return False
+        if not isinstance(self.model, LocalChatModel) or not self.profile.calls_model:
+            return False  # nothing to warm: a bank-speaking manager never calls the model
         prefix = prefix_messages(
             self.persona,
             self.settings,
@@ -168,12 +178,20 @@ class PracticeSession:
             if move is not Move.REVEAL_CONCERN
             for line in examples
         ]
-        return "\n".join([self.system_prompt, self.persona.opening_line, *lines])
+        bank = [
+            line.text
+            for move, entries in self.persona.lines.items()
+            if move is not Move.REVEAL_CONCERN
+            for line in entries
+            if line.concern is None
+        ]
+        return "\n".join([self.system_prompt, self.persona.opening_line, *lines, *bank])
 
     @staticmethod
     def _private_part(note: str, decision: Decision) -> str:
         """The turn note minus what the manager may say aloud (concerns, the example line)."""
         body = note.rsplit("\nExample:", 1)[0]
+        body = "\n".join(ln for ln in body.split("\n") if not ln.startswith("Another thing you might say:"))
         for concern in decision.allowed:
             body = body.replace(concern.text, " ")
         return body
@@ -196,6 +214,8 @@ class PracticeSession:
             must_mention=next(
                 (k for k in self._concern_keys if decision.reveal and k.id == decision.reveal.id), None
             ),
+            move=decision.move.value,
+            world=self._world,
         )
 
     async def reply(self, coach_text: str) -> TurnRecord:
@@ -217,6 +237,11 @@ class PracticeSession:
     async def _turn(self, coach_text: str) -> AsyncIterator[Event]:
         started = self.clock()
         before = self.transcript.state
+        if before.ended:
+            raise UserError(
+                f"{self.persona.name} has ended the conversation. Start a new practice, "
+                "or look at the debrief to see where it turned."
+            )
         codes = self.coder.code(coach_text, self._context())
         moved, delta = apply_codes(before, codes, self.persona.dynamics, self.difficulty)
         decision = choose_move(
@@ -240,13 +265,15 @@ class PracticeSession:
             decision=decision,
             state=moved,
             system_prompt=self.system_prompt,
+            adapt=self.profile.speaking == "bank",
         )
         ctx = self._guard_context(coach_text, decision, before, str(messages[-1].content))
         failures: list[str] = []
         first_token: float | None = None
         final: str | None = None
         attempts = 0
-        while final is None and attempts < self.max_attempts:
+        tries = self.max_attempts if self.profile.calls_model else 0
+        while final is None and attempts < tries:
             attempts += 1
             seed = self.seed + 1000 * moved.turn + attempts
             outcome = Outcome()
@@ -263,7 +290,8 @@ class PracticeSession:
             final = decision.example
             if first_token is None:
                 first_token = self.clock() - started
-            yield Token(final)
+            for piece in _pieces(final):  # streamed like a model's tokens, so every UI path is the same
+                yield Token(piece)
         if self.transcript.state is not before:
             raise UserError("Another reply finished first: send one line at a time and wait for the reply.")
         after = commit(moved, decision, final)
@@ -276,8 +304,10 @@ class PracticeSession:
             resistance_before=before.resistance,
             resistance_after=after.resistance,
             revealed_now=[decision.reveal.id] if decision.reveal is not None else [],
+            talk_type=decision.talk,
+            spoken="model" if not fallback else "bank" if not failures else "fallback",
             attempts=attempts,
-            fallback=fallback,
+            fallback=fallback and bool(failures),
             guard_failures=failures,
             timing=Timing(
                 first_token_s=first_token,

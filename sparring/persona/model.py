@@ -28,6 +28,12 @@ class Move(StrEnum):
     REVEAL_CONCERN = "reveal_concern"
     PROPOSE_GOAL = "propose_goal"
     AGREE_NEXT_STEP = "agree_next_step"
+    END_CONVERSATION = "end_conversation"
+
+
+#: The moves every persona must have lines for. Ending the conversation is optional: a
+#: persona without its own exit lines leaves with a plain one.
+CORE_MOVES: tuple[Move, ...] = tuple(m for m in Move if m is not Move.END_CONVERSATION)
 
 
 class Strict(BaseModel):
@@ -64,6 +70,10 @@ def _default_pace() -> dict[Difficulty, float]:
     return {"easy": 1.4, "realistic": 1.0, "hard": 0.6}
 
 
+def _default_floor() -> dict[Difficulty, float]:
+    return {"easy": 1.5, "realistic": 3.0, "hard": 4.0}
+
+
 class Dynamics(Strict):
     """How each coded coach behaviour moves resistance (negative lowers it).
 
@@ -87,10 +97,59 @@ class Dynamics(Strict):
     judging: float = 1.5
     pulling_rank: float = 1.5
     max_step: float = Field(2.0, gt=0, le=5, description="Largest change in one turn, either way.")
+    trust_floor: dict[Difficulty, float] = Field(
+        default_factory=_default_floor,
+        description="Per difficulty, resistance does not fall below this until the manager has proposed "
+        "a goal and voiced `floor_concerns` concerns: good technique alone does not buy full trust.",
+    )
+    floor_concerns: int = Field(2, ge=0, description="Concerns voiced before the trust floor lifts.")
+    walk_out_at: float = Field(
+        9.5, ge=0, le=10, description="At hard, a pushy turn that leaves resistance at or above this counts toward ending."
+    )
+    walk_out_turns: int = Field(
+        3, ge=1, description="At hard, that many such turns in a row and the manager ends the conversation."
+    )
     pace: dict[Difficulty, float] = Field(
         default_factory=_default_pace,
         description="Multiplier on decreases per difficulty: how fast trust is earned.",
     )
+
+
+TalkType = Literal["change", "neutral", "sustain"]
+
+#: MI client talk each move expresses unless a line says otherwise: sustain argues for the
+#: status quo, change moves toward doing something different, neutral does neither.
+MOVE_TALK: dict[Move, TalkType] = {
+    Move.DEFLECT: "neutral",
+    Move.CHALLENGE_LEGITIMACY: "sustain",
+    Move.VENT: "sustain",
+    Move.YES_BUT: "sustain",
+    Move.PARTIAL_ADMISSION: "change",
+    Move.REVEAL_CONCERN: "neutral",
+    Move.PROPOSE_GOAL: "change",
+    Move.AGREE_NEXT_STEP: "change",
+    Move.END_CONVERSATION: "sustain",
+}
+
+
+class BankLine(Strict):
+    """One authored line of the line bank: what the manager says when this move is chosen.
+
+    A plain string in YAML is a line with no tags. `concern` ties a line to one hidden
+    worry: it is only ever said once that worry may be voiced (revealed now or before),
+    so a tagged line can refer to it freely. `topics` are extra words the coach might
+    use that make this line the relevant one (the line's own words count anyway).
+    """
+
+    text: str = Field(description="The spoken line, 1–3 sentences, in the manager's voice.")
+    concern: str | None = Field(None, description="Id of the concern this line touches (said only once it may be).")
+    topics: list[str] = Field(default_factory=list, description="Words that make this line relevant.")
+    talk: TalkType | None = Field(None, description="MI talk type if not the move's usual one.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: object) -> object:
+        return {"text": value} if isinstance(value, str) else value
 
 
 class Concern(Strict):
@@ -119,13 +178,35 @@ class Persona(Strict):
     example_lines: dict[Move, list[str]] = Field(
         description="At least one line per move; used as style examples and as the guard fallback."
     )
+    lines: dict[Move, list[BankLine]] = Field(
+        default_factory=dict,
+        description=(
+            "The line bank: more authored lines per move (10+ with example_lines), optionally tagged "
+            "by concern and topic. Weak models speak from it; strong models see lines as examples."
+        ),
+    )
     starters: list[str] = Field(
         default_factory=list, description="Suggested first lines for the coach in the UI."
     )
 
+    def bank(self, move: Move) -> list[BankLine]:
+        """Every line for a move: the example lines, the bank's lines and, for reveals, each
+        concern's own text (tagged with it), without duplicates."""
+        out: list[BankLine] = []
+        if move is Move.REVEAL_CONCERN:
+            out += [BankLine(text=c.text.strip(), concern=c.id) for c in self.concerns]
+            out += self.lines.get(move, [])  # always tagged (see _complete); example_lines are not
+        else:
+            out += [BankLine(text=t) for t in self.example_lines.get(move, [])]
+            out += self.lines.get(move, [])
+            if move is Move.END_CONVERSATION and not out:
+                out.append(BankLine(text="I think we'll leave it there. I've got work to get back to."))
+        seen: set[str] = set()
+        return [ln for ln in out if not (ln.text in seen or seen.add(ln.text))]  # type: ignore[func-returns-value]
+
     @model_validator(mode="after")
     def _complete(self) -> Persona:
-        missing = [m.value for m in Move if not self.example_lines.get(m)]
+        missing = [m.value for m in CORE_MOVES if not self.example_lines.get(m)]
         if missing:
             raise ValueError(f"example_lines needs at least one line for: {', '.join(missing)}")
         absent = [d for d in ("easy", "realistic", "hard") if d not in self.starting_resistance]
@@ -134,4 +215,10 @@ class Persona(Strict):
         ids = [c.id for c in self.concerns]
         if len(ids) != len(set(ids)):
             raise ValueError("concern ids must be unique")
+        unknown = sorted({ln.concern for ls in self.lines.values() for ln in ls if ln.concern} - set(ids))
+        if unknown:
+            raise ValueError(f"lines name unknown concern ids: {', '.join(unknown)}")
+        untagged = [ln.text for ln in self.lines.get(Move.REVEAL_CONCERN, []) if not ln.concern]
+        if untagged:
+            raise ValueError(f"reveal_concern lines need a concern tag: {untagged[0]!r}")
         return self

@@ -91,7 +91,7 @@ def _keys_at(loc: Loc) -> list[str]:
     tp = _annotation_at(loc)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return list(tp.model_fields)
-    if loc == ("example_lines",):
+    if loc in (("example_lines",), ("lines",)):
         return [m.value for m in Move]
     if loc == ("starting_resistance",) or loc == ("dynamics", "pace"):
         return list(DIFFICULTIES)

@@ -49,8 +49,12 @@ def render_move_instruction(
     settings: Settings,
     *,
     remembered: Sequence[TurnRecord] = (),
+    adapt: bool = False,
 ) -> str:
     """This turn's private note: the move in words, resistance; `Example:` last.
+
+    A free-writing model also sees two other bank lines of the move as style examples; a
+    bank-speaking model (`adapt`) is asked only to fit the chosen line to the coach's words.
 
     `remembered` are the turns whose memory line is still in the history: the facts
     and commitments those lines carry are not repeated here, which keeps the note (the
@@ -70,7 +74,15 @@ def render_move_instruction(
         commitments=[c for c in state.commitments if c not in agreed_in_history],
         admitted_any=bool(state.revealed) or decision.reveal is not None,
         example=decision.example,
+        adapt=adapt,
+        others=[] if adapt else _other_lines(persona, decision),
     )
+
+
+def _other_lines(persona: Persona, decision: Decision, count: int = 2) -> list[str]:
+    """A couple of other authored lines for the move, as a voice sample (never concern-tagged)."""
+    lines = [ln.text for ln in persona.bank(decision.move) if ln.concern is None and ln.text != decision.example]
+    return lines[:count]
 
 
 def memory_line(persona: Persona, turn: TurnRecord, settings: Settings) -> str | None:
@@ -190,6 +202,7 @@ def build_messages(
     state: ManagerState,
     system_prompt: str | None = None,
     counter: Counter = count_tokens,
+    adapt: bool = False,
 ) -> list[BaseMessage]:
     """[system prompt] + history (with memory lines) trimmed to the budget + this turn's note.
 
@@ -200,7 +213,7 @@ def build_messages(
     the facts whose memory lines were trimmed away, so it is never longer.
     """
     system = system_prompt or render_system_prompt(persona, difficulty, settings)
-    longest = render_move_instruction(persona, decision, state, settings)
+    longest = render_move_instruction(persona, decision, state, settings, adapt=adapt)
     budget = settings.n_ctx - settings.max_reply_tokens - counter(longest) - TEMPLATE_MARGIN
     memory = memory_messages(persona, settings, turns)
     first = window_start(turns, memory, _fixed_tokens(system, opening, counter), settings, counter)
@@ -212,5 +225,5 @@ def build_messages(
     # Identity, not text: two memory lines can read the same. Were trimming ever to copy
     # messages, nothing would match and the note would restate every fact: slower, still right.
     kept = [t for t in turns if t.index in memory and any(m is memory[t.index] for m in trimmed)]
-    note = render_move_instruction(persona, decision, state, settings, remembered=kept)
+    note = render_move_instruction(persona, decision, state, settings, remembered=kept, adapt=adapt)
     return [*trimmed, SystemMessage(content=note)]

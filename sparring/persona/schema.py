@@ -20,6 +20,9 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def persona_json_schema() -> dict[str, Any]:
     schema = Persona.model_json_schema()
+    # A bank line may be written as plain text (no tags): the model accepts both forms.
+    lines = schema["properties"]["lines"]["additionalProperties"]
+    lines["items"] = {"anyOf": [{"type": "string"}, lines["items"]]}
     schema["description"] = (
         "A Sparring persona: a resistant manager a coach practises with. "
         "See docs/PERSONAS.md for how each field is used."
