@@ -56,13 +56,16 @@ def test_high_resistance_and_advice_vents_or_challenges() -> None:
     assert moves == {Move.VENT, Move.CHALLENGE_LEGITIMACY}
 
 
-def test_closed_question_gets_yes_but_or_deflect() -> None:
-    moves = {decide(5, CLOSED, seed=s).move for s in range(20)}
-    assert moves <= {Move.YES_BUT, Move.DEFLECT} and moves
+def test_closed_question_gets_yes_but_or_deflect_when_guarded_and_a_curt_answer_otherwise() -> None:
+    moves = {decide(8, CLOSED, seed=s).move for s in range(20)}
+    assert moves == {Move.YES_BUT, Move.DEFLECT}
+    assert decide(5, CLOSED).move is Move.ANSWER
 
 
-def test_mid_resistance_open_question_is_a_partial_admission_once_nothing_can_surface() -> None:
-    assert decide(5.5, OPEN, revealed=["shallow"]).move is Move.PARTIAL_ADMISSION
+def test_mid_resistance_good_turns_get_plain_answers_and_sometimes_a_concession() -> None:
+    assert decide(5.5, OPEN, revealed=["shallow"]).move is Move.ANSWER
+    reflected = {decide(5.5, GOOD, revealed=["shallow", "middle"], seed=s).move for s in range(20)}
+    assert reflected == {Move.PARTIAL_ADMISSION, Move.ANSWER}
 
 
 def test_concerns_surface_shallowest_first_and_only_below_their_threshold() -> None:

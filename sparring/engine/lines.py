@@ -28,7 +28,8 @@ _STOP = frozenset(
 
 #: Moves whose lines can stand in when a move's own lines are used up, nearest first.
 NEIGHBOURS: dict[Move, tuple[Move, ...]] = {
-    Move.DEFLECT: (Move.YES_BUT, Move.CHALLENGE_LEGITIMACY, Move.VENT),
+    Move.DEFLECT: (Move.ANSWER, Move.YES_BUT, Move.CHALLENGE_LEGITIMACY, Move.VENT),
+    Move.ANSWER: (Move.VENT, Move.DEFLECT),
     Move.YES_BUT: (Move.DEFLECT, Move.VENT, Move.CHALLENGE_LEGITIMACY),
     Move.CHALLENGE_LEGITIMACY: (Move.VENT, Move.DEFLECT, Move.YES_BUT),
     Move.VENT: (Move.CHALLENGE_LEGITIMACY, Move.YES_BUT, Move.DEFLECT),

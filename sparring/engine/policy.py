@@ -123,22 +123,30 @@ def choose_move(
         elif can_propose:
             move, reason = Move.PROPOSE_GOAL, "low resistance and goal co-creation"
         elif r >= HIGH:
-            move = _tie(rng, Move.YES_BUT, Move.DEFLECT)
+            move = _tie(rng, Move.ANSWER, Move.YES_BUT, Move.DEFLECT, Move.ANSWER)
             reason = "a good turn, but trust is not earned yet"
+        elif codes.reflection == "complex" or (codes.reflection and codes.empathy):
+            # Real clients answer a good reflection by conceding a point about half the time
+            # and by elaborating the rest (AnnoMI, bench_talk_calibration.py).
+            move = _tie(rng, Move.PARTIAL_ADMISSION, Move.ANSWER)
+            reason = "a deep reflection at moderate resistance"
         else:
-            move, reason = Move.PARTIAL_ADMISSION, "a good turn at moderate resistance"
+            move, reason = Move.ANSWER, "a good question at moderate resistance: a plain answer"
     elif codes.question == "closed":
         if after.closed_streak >= 3:
             move, reason = Move.DEFLECT, "a run of closed questions"
-        else:
+        elif r >= HIGH:
             move = _tie(rng, Move.YES_BUT, Move.DEFLECT)
-            reason = "a closed question"
+            reason = "a closed question at high resistance"
+        else:
+            move, reason = Move.ANSWER, "a closed question: a curt, factual answer"
     elif r >= HIGH:
         move, reason = Move.DEFLECT, "nothing that earns trust at high resistance"
     elif r >= PROPOSE_BELOW:
-        move, reason = Move.YES_BUT, "a neutral turn at moderate resistance"
+        move, reason = Move.ANSWER, "a neutral turn at moderate resistance: a plain answer"
     else:
-        move, reason = Move.PARTIAL_ADMISSION, "a neutral turn at low resistance"
+        move = _tie(rng, Move.PARTIAL_ADMISSION, Move.ANSWER)
+        reason = "a neutral turn once trust is earned"
 
     # The line bank decides the words: for a reveal, a line tagged with the concern earned now
     # (a generic reveal line could name a different, not-yet-earned concern).

@@ -31,6 +31,7 @@ MEANINGS: dict[Move, str] = {
     Move.REVEAL_CONCERN: "finally say what is really worrying them.",
     Move.PROPOSE_GOAL: "suggest, cautiously, one thing they might want to work on.",
     Move.AGREE_NEXT_STEP: "agree one concrete small action with a day or time.",
+    Move.ANSWER: "answer a question plainly with a fact or two from their work, neither resisting nor conceding.",
     Move.END_CONVERSATION: "have had enough and end the meeting politely but firmly.",
 }
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")

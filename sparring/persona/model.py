@@ -28,6 +28,7 @@ class Move(StrEnum):
     REVEAL_CONCERN = "reveal_concern"
     PROPOSE_GOAL = "propose_goal"
     AGREE_NEXT_STEP = "agree_next_step"
+    ANSWER = "answer"
     END_CONVERSATION = "end_conversation"
 
 
@@ -128,6 +129,7 @@ MOVE_TALK: dict[Move, TalkType] = {
     Move.REVEAL_CONCERN: "neutral",
     Move.PROPOSE_GOAL: "change",
     Move.AGREE_NEXT_STEP: "change",
+    Move.ANSWER: "neutral",
     Move.END_CONVERSATION: "sustain",
 }
 
@@ -206,7 +208,12 @@ class Persona(Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Persona:
-        missing = [m.value for m in CORE_MOVES if not self.example_lines.get(m)]
+        # `answer` came with the line bank, so its lines may live in `lines` alone.
+        missing = [
+            m.value
+            for m in CORE_MOVES
+            if not self.example_lines.get(m) and not (m is Move.ANSWER and self.lines.get(m))
+        ]
         if missing:
             raise ValueError(f"example_lines needs at least one line for: {', '.join(missing)}")
         absent = [d for d in ("easy", "realistic", "hard") if d not in self.starting_resistance]
