@@ -18,7 +18,7 @@ def state(resistance: float = 6.0, streak: int = 0) -> ManagerState:
 
 def test_open_question_lowers_resistance_by_its_weight() -> None:
     after, _ = apply_codes(state(6.0), TurnCodes(question="open"), DYN, "realistic")
-    assert after.resistance == pytest.approx(6.0 + DYN.open_question)
+    assert after.resistance == pytest.approx(6.0 + DYN.open_question * DYN.pace["realistic"])
 
 
 @pytest.mark.parametrize(
@@ -84,8 +84,9 @@ def test_resistance_stays_on_the_zero_to_ten_scale() -> None:
 def test_a_turn_mixing_a_reflection_with_advice_nets_out() -> None:
     mixed = TurnCodes(reflection="complex", directive=True)
     delta = compute_delta(mixed, DYN, "realistic", state(5.0))
-    assert delta.applied == pytest.approx(DYN.complex_reflection + DYN.directive)
-    assert abs(delta.applied) < min(abs(DYN.complex_reflection), DYN.directive)
+    reflection = DYN.complex_reflection * DYN.pace["realistic"]
+    assert delta.applied == pytest.approx(reflection + DYN.directive)
+    assert abs(delta.applied) < max(abs(reflection), DYN.directive)
 
 
 def test_weights_come_from_the_persona_file() -> None:

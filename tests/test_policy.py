@@ -72,10 +72,10 @@ def test_concerns_surface_shallowest_first_and_only_below_their_threshold() -> N
     first = decide(6.5, GOOD)
     assert first.move is Move.REVEAL_CONCERN and first.reveal is not None
     assert first.reveal.id == "shallow"
-    # already revealed the shallow one; at 5.0 the next (threshold 4) is not earned yet
+    # already revealed the shallow one; from 6.0 the next (threshold 4) is not earned yet
     second = decide(6.0, GOOD, revealed=["shallow"])
     assert second.move is not Move.REVEAL_CONCERN
-    third = decide(5.0, GOOD, revealed=["shallow"])
+    third = decide(4.5, GOOD, revealed=["shallow"])
     assert third.reveal is not None and third.reveal.id == "middle"
 
 

@@ -91,7 +91,7 @@ def floor(state: ManagerState, dynamics: Dynamics, difficulty: Difficulty) -> fl
     flawless technique leaves them at the trust floor (about 3, "wary but listening").
     """
     if state.goal_proposed and len(state.revealed) >= dynamics.floor_concerns:
-        return MIN_RESISTANCE
+        return dynamics.open_floor.get(difficulty, MIN_RESISTANCE)
     return dynamics.trust_floor.get(difficulty, 3.0)
 
 

@@ -27,6 +27,8 @@ from sparring.transcript import ManagerState
 HIGH = 6.5
 #: Below this, a co-created goal turn makes the manager propose a goal.
 PROPOSE_BELOW = 4.5
+#: Below this, a turn with nothing to react to may draw a small concession (change talk).
+CONCEDE_BELOW = 5.5
 #: Below this, once a goal is on the table, the manager agrees a next step.
 AGREE_BELOW = 5.0
 
@@ -142,7 +144,7 @@ def choose_move(
             move, reason = Move.ANSWER, "a closed question: a curt, factual answer"
     elif r >= HIGH:
         move, reason = Move.DEFLECT, "nothing that earns trust at high resistance"
-    elif r >= PROPOSE_BELOW:
+    elif r >= CONCEDE_BELOW:
         move, reason = Move.ANSWER, "a neutral turn at moderate resistance: a plain answer"
     else:
         move = _tie(rng, Move.PARTIAL_ADMISSION, Move.ANSWER)

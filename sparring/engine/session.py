@@ -49,9 +49,9 @@ def _pieces(text: str) -> list[str]:
 
 
 def _default_coder() -> TurnCoder:
-    from sparring.evaluation.rules import RulesCoder
+    from sparring.evaluation.learned import default_coder
 
-    return RulesCoder()
+    return default_coder()
 
 
 class PracticeSession:

@@ -68,11 +68,15 @@ class Triggers(Strict):
 
 
 def _default_pace() -> dict[Difficulty, float]:
-    return {"easy": 1.4, "realistic": 1.0, "hard": 0.6}
+    return {"easy": 1.4, "realistic": 0.5, "hard": 0.4}
 
 
 def _default_floor() -> dict[Difficulty, float]:
     return {"easy": 1.5, "realistic": 3.0, "hard": 4.0}
+
+
+def _default_open_floor() -> dict[Difficulty, float]:
+    return {"easy": 0.0, "realistic": 2.0, "hard": 3.0}
 
 
 class Dynamics(Strict):
@@ -104,6 +108,11 @@ class Dynamics(Strict):
         "a goal and voiced `floor_concerns` concerns: good technique alone does not buy full trust.",
     )
     floor_concerns: int = Field(2, ge=0, description="Concerns voiced before the trust floor lifts.")
+    open_floor: dict[Difficulty, float] = Field(
+        default_factory=_default_open_floor,
+        description="Per difficulty, the lowest resistance once the trust floor has lifted: even an "
+        "engaged manager keeps some reserve (keep the deepest concern's reveal_below above it).",
+    )
     walk_out_at: float = Field(
         9.5, ge=0, le=10, description="At hard, a pushy turn that leaves resistance at or above this counts toward ending."
     )
