@@ -97,6 +97,10 @@ class Debrief(BaseModel):
     best_turns: list[TurnNote] = Field(max_length=2)
     weakest_turns: list[TurnNote] = Field(max_length=2)
     practice_next: list[str] = Field(min_length=3, max_length=3)
+    talk_types: dict[str, int] = Field(
+        default_factory=dict, description="The manager's MI talk over the session: change / neutral / sustain turns."
+    )
+    ended: bool = Field(False, description="The manager ended the conversation (hard difficulty).")
 
     def to_markdown(self) -> str:
         return debrief_markdown(self)
@@ -189,6 +193,8 @@ def build_debrief(
         best_turns=[_note(t, tips) for t in best],
         weakest_turns=weak_notes,
         practice_next=list(dict.fromkeys(practice))[:3],
+        talk_types={k: sum(t.talk_type == k for t in transcript.turns) for k in ("change", "neutral", "sustain")},
+        ended=transcript.state.ended,
     )
 
 

@@ -38,6 +38,11 @@ def _note_lines(note: TurnNote) -> list[str]:
     return lines
 
 
+def _talk(debrief: Debrief) -> str:
+    t = debrief.talk_types
+    return " / ".join(str(t.get(k, 0)) for k in ("change", "neutral", "sustain"))
+
+
 def debrief_markdown(debrief: Debrief, heading: str = "#") -> str:
     m, s = debrief.metrics, debrief.subscores
     questions = "n/a" if s.questions is None else f"{s.questions:.0f}"
@@ -51,6 +56,8 @@ def debrief_markdown(debrief: Debrief, heading: str = "#") -> str:
         "",
     ]
     goal = debrief.goal
+    if debrief.ended:
+        out += [f"**{_safe(debrief.persona_name)} ended the conversation**: pushed past the limit turn after turn.", ""]
     if goal.cocreated:
         when = f" at turn {goal.turn} ({goal.move.value.replace('_', ' ') if goal.move else ''})" if goal.turn else ""
         out.append(f"Co-created{when}: the manager proposed or agreed a goal or next step.")
@@ -76,6 +83,7 @@ def debrief_markdown(debrief: Debrief, heading: str = "#") -> str:
         f"| arguing / judging / pulling rank | {m.arguing_turns} / {m.judging_turns} / {m.rank_turns} | 0 |",
         f"| resistance (0–10) | {m.resistance_start:.1f} → {m.resistance_end:.1f} ({m.resistance_change:+.1f}), "
         f"peak {m.resistance_peak:.1f} | lower is better |",
+        f"| manager talk: change / neutral / sustain | {_talk(debrief)} | change rises and sustain falls in good sessions |",
         "",
         f"{heading}# Resistance over time",
         "",
