@@ -110,3 +110,30 @@ def test_update_returns_a_new_state_and_counts_the_turn() -> None:
     after, _ = apply_codes(before, TurnCodes(question="open"), DYN, "realistic")
     assert before.resistance == 6.0 and before.turn == 0
     assert after.turn == 1
+
+
+def test_good_coaching_stops_at_the_trust_floor_until_a_goal_and_two_concerns() -> None:
+    good = TurnCodes(question="open", reflection="complex", empathy=True)
+    low = state(3.2)
+    assert apply_codes(low, good, DYN, "realistic")[0].resistance == 3.0
+    heard = low.model_copy(update={"revealed": ["a", "b"]})
+    assert apply_codes(heard, good, DYN, "realistic")[0].resistance == 3.0  # no goal of their own yet
+    trusted = heard.model_copy(update={"goal_proposed": True})
+    assert apply_codes(trusted, good, DYN, "realistic")[0].resistance == DYN.open_floor["realistic"]
+
+
+def test_a_push_late_in_a_good_session_still_costs_full_trust() -> None:
+    trusted = state(2.5).model_copy(update={"goal_proposed": True, "revealed": ["a", "b"]})
+    after, _ = apply_codes(trusted, TurnCodes(directive=True), DYN, "realistic")
+    assert after.resistance == pytest.approx(2.5 + DYN.directive)
+
+
+def test_only_at_hard_repeated_pushing_at_the_limit_ends_the_conversation() -> None:
+    push = TurnCodes(judging=True)
+    for difficulty, ends in (("realistic", False), ("hard", True)):
+        s = state(9.8)
+        for _ in range(DYN.walk_out_turns):
+            s, _ = apply_codes(s, push, DYN, difficulty)
+        assert s.ended is ends
+    one_good = apply_codes(state(9.8).model_copy(update={"past_limit": 2}), TurnCodes(question="open"), DYN, "hard")[0]
+    assert one_good.past_limit == 0 and not one_good.ended

@@ -317,3 +317,14 @@ async def test_reading_out_the_private_note_is_rejected(settings: Settings) -> N
     record = await s.reply("closed?")
     assert "very guarded and irritated" in str(fake.calls[0][-1].content)
     assert record.guard_failures == ["character_break"] and record.manager == "No."
+
+
+async def test_after_the_manager_walks_out_no_more_turns_are_taken(settings: Settings) -> None:
+    pushy = {"push": TurnCodes(judging=True)}
+    s = PracticeSession(PERSONA, "hard", FakeChatModel(), settings, coder=ScriptedCoder(pushy), seed=3)
+    while not s.state.ended:
+        record = await s.reply("push")
+        assert s.state.turn < 10
+    assert record.move is Move.END_CONVERSATION and record.talk_type == "sustain"
+    with pytest.raises(UserError, match="ended the conversation"):
+        await s.reply("push")

@@ -111,3 +111,23 @@ def test_script_with_only_comments_is_an_error(tmp_path: Path) -> None:
     path.write_text("# nothing\n\n", "utf-8")
     result = run("--persona", "sceptic", "--model", "fake", "--script", str(path))
     assert result.exit_code == 2 and "no coach lines" in result.stderr
+
+
+def test_each_turn_reports_the_managers_talk_type(script: Path) -> None:
+    data = json.loads(run("--persona", "sceptic", "--script", str(script), "--model", "fake", "--json").stdout)
+    talk = [t["talk_type"] for t in data["turns"]]
+    assert set(talk) <= {"change", "neutral", "sustain"}
+    assert talk[0] == "sustain"  # unrequested advice at high resistance is pushed back
+    assert data["ended"] is False
+
+
+def test_at_hard_a_manager_pushed_past_the_limit_ends_the_conversation(tmp_path: Path) -> None:
+    pushy = tmp_path / "pushy.txt"
+    pushy.write_text("\n".join(["You need to listen to your team.", "Your director expects results.",
+                                "You should stop making excuses."] * 3), "utf-8")
+    result = run("--persona", "senior", "--script", str(pushy), "--model", "fake", "--difficulty", "hard", "--json")
+    data = json.loads(result.stdout)
+    assert data["ended"] is True
+    assert data["turns"][-1]["move"] == "end_conversation" and len(data["turns"]) < 9
+    readable = run("--persona", "senior", "--script", str(pushy), "--model", "fake", "--difficulty", "hard")
+    assert "ended the conversation" in readable.stdout
