@@ -53,6 +53,7 @@ class LocalRuntime:
     """One supervised worker process holding the model, shared by every chat model on it."""
 
     def __init__(self, path: Path, n_ctx: int, threads: int, seed: int, timeout: float = 120.0) -> None:
+        """`timeout`: seconds the worker may go without output or progress before it counts as hung."""
         if not path.is_file():
             raise ModelSetupError(f"Model file not found: {path}. {REINSTALL}")
         self.path, self.n_ctx, self.threads, self.seed, self.timeout = path, n_ctx, threads, seed, timeout
@@ -80,7 +81,9 @@ class LocalRuntime:
         args = [str(child.fileno()), str(self.path), str(self.n_ctx), str(self.threads), str(self.seed)]
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "sparring.providers.runtime_worker", *args],
+                # By file, not `-m`: the package's imports (LangChain and more) would double the
+                # start. -P keeps this folder off sys.path (its profile.py would shadow the stdlib's).
+                [sys.executable, "-P", str(Path(__file__).with_name("runtime_worker.py")), *args],
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
                 env=env,
@@ -164,6 +167,8 @@ class LocalRuntime:
         try:
             while not finished:
                 answer = self._receive(conn)
+                if answer[0] == "progress":  # working, not hung: the timeout starts again
+                    continue
                 finished = answer[0] in ("done", "inspect", "error")
                 if answer[0] == "error":
                     raise ModelUnavailable(
@@ -174,7 +179,7 @@ class LocalRuntime:
             if not finished and self._conn is conn:  # the reader stopped early: end the stream
                 conn.send(("cancel", None))
                 while self._receive(conn)[0] != "done":
-                    pass
+                    pass  # the rest of the stream, and progress reports
 
     def _receive(self, conn: Connection) -> tuple[str, Any]:
         if not conn.poll(self.timeout):

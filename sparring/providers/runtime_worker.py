@@ -1,6 +1,7 @@
 """The embedded model's own process: loads the GGUF with llama.cpp and answers one request at a time.
 
-Run by `LocalRuntime` as `python -m sparring.providers.runtime_worker FD PATH N_CTX THREADS SEED`.
+Run by `LocalRuntime` as `python runtime_worker.py FD PATH N_CTX THREADS SEED` (by path, so that
+only the standard library and llama_cpp are imported: it must start fast after a crash).
 llama.cpp is native code: a segfault, an abort or the kernel's OOM killer would take down
 whatever process holds it. Here that is this process only; the app sees a closed pipe,
 tells the coach that one turn failed, and starts a new worker.
@@ -12,6 +13,7 @@ Requests and answers are tuples over a `multiprocessing` connection on an inheri
   then `("done", completion)` (the non-streamed completion, or `None` after a stream).
 - `("inspect", messages | None)` → `("inspect", {"cached": text, "prompt_tokens": n,
   "reused_tokens": n})`: what the KV cache holds and how much of a prompt it would reuse.
+- while a request runs, `("progress", n_tokens)` each second in which llama.cpp evaluated more.
 - `("cancel", None)` during a stream → the stream stops early and answers `("done", None)`.
 - `("exit", None)` → the worker frees the model and ends.
 
@@ -21,8 +23,38 @@ Any Python-level failure answers `("error", message)` and the worker carries on.
 from __future__ import annotations
 
 import sys
+import threading
 from multiprocessing.connection import Connection
 from typing import Any, cast
+
+
+class Link:
+    """The connection plus a lock: the progress thread and the request loop both send."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.lock = threading.Lock()
+        self.busy = threading.Event()
+
+    def send(self, message: tuple[str, Any]) -> None:
+        with self.lock:
+            self.conn.send(message)
+
+
+def report_progress(link: Link, llama: Any, stop: threading.Event) -> None:
+    """While a request runs, say so whenever llama.cpp has evaluated more tokens.
+
+    A cold 4,000-token prompt takes a minute or more on one slow thread with no reply text;
+    these messages tell the app the worker is working, not hung (a hang makes no progress).
+    """
+    last = -1
+    while not stop.wait(1.0):
+        if link.busy.is_set() and llama.n_tokens != last:
+            last = llama.n_tokens
+            try:
+                link.send(("progress", last))
+            except OSError:
+                return
 
 
 def _prompt_ids(llama: Any, messages: list[dict[str, str]]) -> list[int]:
@@ -56,18 +88,18 @@ def _inspect(llama: Any, messages: list[dict[str, str]] | None) -> dict[str, Any
     return out
 
 
-def _chat(llama: Any, conn: Connection, request: dict[str, Any]) -> None:
+def _chat(llama: Any, link: Link, request: dict[str, Any]) -> None:
     params = request["params"]
     if not request["stream"]:
-        conn.send(("done", llama.create_chat_completion(messages=request["messages"], **params)))
+        link.send(("done", llama.create_chat_completion(messages=request["messages"], **params)))
         return
     for part in llama.create_chat_completion(messages=request["messages"], stream=True, **params):
         text = part["choices"][0]["delta"].get("content") or ""
         if text:
-            conn.send(("chunk", text))
-        if conn.poll(0) and conn.recv()[0] == "cancel":  # the reader stopped early (a guard cut it)
+            link.send(("chunk", text))
+        if link.conn.poll(0) and link.conn.recv()[0] == "cancel":  # the reader stopped early
             break
-    conn.send(("done", None))
+    link.send(("done", None))
 
 
 def serve(conn: Connection, path: str, n_ctx: int, threads: int, seed: int) -> None:
@@ -86,6 +118,8 @@ def serve(conn: Connection, path: str, n_ctx: int, threads: int, seed: int) -> N
         conn.send(("setup-error", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", {"n_ctx": llama.n_ctx()}))
+    link, stop = Link(conn), threading.Event()
+    threading.Thread(target=report_progress, args=(link, llama, stop), daemon=True).start()
     while True:
         try:
             kind, payload = conn.recv()
@@ -95,17 +129,21 @@ def serve(conn: Connection, path: str, n_ctx: int, threads: int, seed: int) -> N
             break
         if kind == "cancel":  # arrived after the stream it meant had already ended
             continue
+        link.busy.set()
         try:
             if kind == "chat":
-                _chat(llama, conn, payload)
+                _chat(llama, link, payload)
             elif kind == "inspect":
-                conn.send(("inspect", _inspect(llama, payload)))
+                link.send(("inspect", _inspect(llama, payload)))
             else:
-                conn.send(("error", f"unknown request {kind!r}"))
+                link.send(("error", f"unknown request {kind!r}"))
         except (BrokenPipeError, EOFError):
             break
         except Exception as exc:  # a bad request must not end the worker
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            link.send(("error", f"{type(exc).__name__}: {exc}"))
+        finally:
+            link.busy.clear()
+    stop.set()
     llama.close()
 
 
