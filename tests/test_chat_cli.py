@@ -25,7 +25,9 @@ def sceptic(settings: Settings) -> Any:
 
 
 def possible_lines(persona: Any) -> set[str]:
-    lines = {line for examples in persona.example_lines.values() for line in examples}
+    from sparring.persona.model import Move
+
+    lines = {" ".join(line.text.split()) for move in Move for line in persona.bank(move)}
     return lines | {" ".join(c.text.split()) for c in persona.concerns}
 
 

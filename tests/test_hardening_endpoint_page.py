@@ -31,7 +31,7 @@ async def test_a_web_page_is_reported_with_the_url_and_retry_works(tmp_path: Pat
                 endpoint.mode = "html"
                 events = await client.send(LINE)
                 said = [m["output"] for m in messages(events, author=persona.name) if m["output"]]
-                fallbacks = {line for lines in persona.example_lines.values() for line in lines}
+                fallbacks = {line.text for move in persona.example_lines for line in persona.bank(move)}
                 fallbacks |= {c.text for c in persona.concerns}
                 assert not [s for s in said if s in fallbacks], "a fallback line was voiced"
                 errors = [m["output"] for m in messages(events, author="Sparring")]

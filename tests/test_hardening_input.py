@@ -250,7 +250,7 @@ async def test_injection_gets_an_in_character_reply_and_never_the_rubric(setting
     session = sceptic_session(settings, model)
     events = [event async for event in session.turn(attack)]
     record = session.transcript.turns[-1]
-    assert record.fallback and record.manager in session.persona.example_lines[record.move]
+    assert record.fallback and record.manager in [line.text for line in session.persona.bank(record.move)]
     assert record.guard_failures[1:] == ["rubric_leak", "rubric_leak"]
     shown = "".join(e.text for e in events if isinstance(e, Token))
     assert "MITI" not in shown and "reflections per question" not in shown

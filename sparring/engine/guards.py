@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,7 +21,8 @@ from functools import lru_cache
 from sparring.engine import sense
 from sparring.persona.model import Concern
 
-MAX_WORDS = 90
+#: The longest authored line is 40 words; "1 to 3 short sentences" never needs more than 60.
+MAX_WORDS = 60
 MAX_SENTENCES = 4
 #: Longer replies are cut after this many complete sentences instead of being rejected.
 KEEP_SENTENCES = MAX_SENTENCES
@@ -251,9 +253,12 @@ def _repeats(text: str, ctx: GuardContext) -> str | None:
     words = _words(text)
     if len(words) >= 12 and len(set(words)) < 0.35 * len(words):
         return "repetition"  # "no, no, no, no, ..."
-    grams = [words[i : i + 4] for i in range(len(words) - 3)]
-    if len(grams) != len(set(grams)):
-        return "repetition"  # the same four-word phrase twice in one reply
+    fours = [words[i : i + 4] for i in range(len(words) - 3)]
+    threes = Counter(words[i : i + 3] for i in range(len(words) - 2))
+    if len(fours) != len(set(fours)) or (threes and max(threes.values()) >= 3):
+        return "repetition"  # a four-word phrase twice, or a three-word one three times
+    if any(len(set(words[i : i + 4])) == 1 for i in range(len(words) - 3)):
+        return "repetition"  # "no, no, no, no"
     if any(_echoes(text, earlier, n=6) or text == earlier for earlier in ctx.previous):
         return "repetition"
     return None
@@ -301,6 +306,7 @@ def check(raw: str, ctx: GuardContext) -> Verdict:
         _role_violation(raw)
         or scan(text, ctx)
         or sense.contradicts(text, ctx)
+        or sense.own_name(text, ctx.speaker_names)  # final only: a streamed "Pat" may become a label
         or _repeats(text, ctx)
         or _misses_reveal(text, ctx)
     )

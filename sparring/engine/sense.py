@@ -28,7 +28,19 @@ _COACH_VOICE = re.compile(
     r"|\bi(?:'m| am) here (?:for you|to (?:support|listen|help))\b|\bwhat i(?:'m| am) hearing is\b"
     r"|\b(?:let's|let us) (?:explore|unpack|reflect on)\b|\byou(?:'ve| have) got this\b"
     r"|\b(?:try it|give it a try)[,.!]? you'll be surprised\b|\bhere'?s a suggestion\b"
-    r"|\bi(?:'m| am) (?:so )?glad you(?:'re| are) enjoying\b|\bsupport (?:a|your|the) team of\b",
+    r"|\bi(?:'m| am) (?:so )?glad you(?:'re| are) enjoying\b|\bsupport (?:a|your|the) team of\b"
+    r"|\bshare your\b|\byour (?:request|concerns)\b",
+    re.IGNORECASE,
+)
+#: The manager stepping outside the conversation: talking *about* the coach instead of to
+#: them, calling themselves a coach, or commenting on replies, examples and requests as a
+#: writer or a helpdesk would.
+_META = re.compile(
+    r"\bthe coach\b|\b(?:i'm|i am) (?:not )?(?:a |the |just a )?(?:professional )?coach\b|\bcoach's helper\b"
+    r"|\b(?:a great|a good|another|the next|the following|an) example\b|^\s*here'?s (?:a|an|another|the|my)\b"
+    r"|\b(?:respond|response|reply|answer) to (?:your|the|this) (?:request|question|prompt)\b"
+    r"|\bmy (?:next |last )?(?:response|reply)\b|\b(?:not|un)able to respond\b|\bjust to clarify\b"
+    r"|\bwhat i(?:'m| am) supposed to (?:be doing|say|do here)\b|\byour next request\b",
     re.IGNORECASE,
 )
 #: Warm, compliant words that contradict a cold or resisting move.
@@ -37,6 +49,7 @@ _AGREEABLE = re.compile(
     r"|\byou(?:'re| are) (?:absolutely |totally |so |completely )?right\b|\bgreat (?:idea|point|suggestion)\b"
     r"|\bi (?:totally|completely|fully) agree\b|(?:^|[.!?]\s+)(?:that |it |this )?sounds (?:great|wonderful|perfect|lovely)\b"
     r"|\bthank you so much\b|\bi(?:'m| am) (?:so |very |really )?excited\b|\bi(?:'d| would) love\b"
+    r"|\bi(?:'m| am) (?:so |really |very )?(?:glad|happy) (?:to|that|we)\b"
     r"|\bwhat a (?:great|wonderful)\b|\bi appreciate (?:you|your|this)\b",
     re.IGNORECASE,
 )
@@ -46,14 +59,26 @@ _COLD_MOVES = frozenset({"challenge_legitimacy", "vent", "deflect", "end_convers
 _BUT = re.compile(r"\b(?:but|only thing|thing is|though|except|just that|trouble is|problem is|if only|still)\b", re.I)
 #: Things no manager in a work conversation talks about unless they are part of their world.
 FOREIGN = frozenset(
-    ["athlete", "athletes", "sport", "sports", "footballer", "fan", "fans", "kids", "kid", "child", "children", "son", "daughter", "mom", "mum", "dad", "mommy", "wife", "husband", "girlfriend", "boyfriend", "dude", "bro", "buddy", "pal", "sweetheart", "honey", "darling", "letter", "letters", "homework", "school", "student", "students", "teacher", "teachers", "classroom", "song", "songs", "movie", "movies", "dog", "cat", "pet", "puppy", "recipe", "birthday", "wedding", "church", "god", "pray", "prayer", "jesus", "lord", "bible", "hobby", "hobbies", "friendship", "universe", "adventure", "adventures", "magic", "galaxy", "planet"]
+    ["athlete", "athletes", "sport", "sports", "footballer", "fan", "fans", "kids", "kid", "child", "children", "son", "daughter", "mom", "mum", "dad", "mommy", "wife", "husband", "girlfriend", "boyfriend", "dude", "bro", "buddy", "pal", "sweetheart", "honey", "darling", "letter", "letters", "homework", "school", "student", "students", "teacher", "teachers", "classroom", "song", "songs", "movie", "movies", "dog", "cat", "pet", "puppy", "recipe", "birthday", "wedding", "church", "god", "pray", "prayer", "jesus", "lord", "bible", "hobby", "hobbies", "friendship", "universe", "adventure", "adventures", "magic", "galaxy", "planet", "gym", "dream", "dreams"]
 )
 _MAN = re.compile(r"\b(?:man of the world|be a man|how to be a man|my friend|my dear|young man|ladies and gentlemen)\b", re.I)
 
 
 def coach_voice(text: str) -> str | None:
-    """The role inverted: the manager sounding like the coach or a helpdesk."""
-    return "coach_voice" if _COACH_VOICE.search(text) else None
+    """The role inverted: the manager sounding like the coach or a helpdesk, or talking
+    about the conversation from outside it."""
+    if _COACH_VOICE.search(text):
+        return "coach_voice"
+    return "meta" if _META.search(text) else None
+
+
+def own_name(text: str, names: tuple[str, ...]) -> str | None:
+    """The manager saying their own name ("Hey Priya", "how Chloe Brennan is"): a small model
+    confusing who is who. Only capitalised names count, not labels such as "manager"."""
+    for name in names:
+        if name[:1].isupper() and re.search(rf"\b{re.escape(name)}\b", text):
+            return "meta"
+    return None
 
 
 def world_words(*texts: str) -> frozenset[str]:
