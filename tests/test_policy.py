@@ -59,12 +59,15 @@ def test_high_resistance_and_advice_vents_or_challenges() -> None:
 def test_closed_question_gets_yes_but_or_deflect_when_guarded_and_a_curt_answer_otherwise() -> None:
     moves = {decide(8, CLOSED, seed=s).move for s in range(20)}
     assert moves == {Move.YES_BUT, Move.DEFLECT}
-    assert decide(5, CLOSED).move is Move.ANSWER
+    assert decide(5, CLOSED, coach="answer line?").move is Move.ANSWER
+    # no authored answer fits the question: a dodge, not a non sequitur
+    assert decide(5, CLOSED, coach="Is the weather nice?").move is Move.DEFLECT
 
 
 def test_mid_resistance_good_turns_get_plain_answers_and_sometimes_a_concession() -> None:
-    assert decide(5.5, OPEN, revealed=["shallow"]).move is Move.ANSWER
-    reflected = {decide(5.5, GOOD, revealed=["shallow", "middle"], seed=s).move for s in range(20)}
+    assert decide(5.5, OPEN, revealed=["shallow"], coach="answer line?").move is Move.ANSWER
+    reflected = {decide(5.5, GOOD, revealed=["shallow", "middle"], seed=s, coach="answer line").move
+                 for s in range(20)}
     assert reflected == {Move.PARTIAL_ADMISSION, Move.ANSWER}
 
 

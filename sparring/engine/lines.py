@@ -109,12 +109,34 @@ def pick_line(
         pool = pool or [BankLine(text=persona.example_lines[move][0])]
         return min(pool, key=lambda ln: order.get(ln.text, -1))
     coach_words = content_words(coach_text)
-    counts: dict[str, int] = {}
-    for ln in fresh:
-        for w in _own_words(ln) & coach_words:
-            counts[w] = counts.get(w, 0) + 1
-    rarity = {w: 1.0 / n for w, n in counts.items()}
+    rarity = _rarity(persona, coach_words)
     scored = [(round(relevance(ln, coach_words, rarity, coach_text), 6), ln) for ln in fresh]
     best = max(score for score, _ in scored)
     top = [ln for score, ln in scored if score == best]
     return rng.choice(top)
+
+
+def _rarity(persona: Persona, coach_words: set[str]) -> dict[str, float]:
+    """1 / the number of the persona's lines (any move) that use each of the coach's words:
+    "shift leads" is specific to Graham's bank, "time" or "team" is in a dozen lines."""
+    counts = dict.fromkeys(coach_words, 0)
+    for move in Move:
+        for ln in persona.bank(move):
+            for w in _own_words(ln) & coach_words:
+                counts[w] += 1
+    return {w: 1.0 / n for w, n in counts.items() if n}
+
+
+def answers(persona: Persona, coach_text: str, used: Sequence[str], allowed_ids: Sequence[str] = ()) -> bool:
+    """True if an unsaid `answer` line really answers the coach: it shares a word few other
+    lines use, a two-word phrase, or several words. A factual line that merely shares
+    "team" or "time" with the question is a non sequitur; the manager deflects instead."""
+    said = set(used)
+    fresh = [ln for ln in eligible(persona, Move.ANSWER, None, allowed_ids) if ln.text not in said]
+    coach_words = content_words(coach_text)
+    rarity = _rarity(persona, coach_words)
+    return any(relevance(ln, coach_words, rarity, coach_text) >= ANSWER_MIN_RELEVANCE for ln in fresh)
+
+
+#: How relevant an `answer` line must be to be said (see `answers`).
+ANSWER_MIN_RELEVANCE = 1.0

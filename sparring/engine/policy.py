@@ -18,7 +18,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from sparring.engine.lines import pick_line, talk_of
+from sparring.engine.lines import answers, pick_line, talk_of
 from sparring.evaluation.codes import TurnCodes
 from sparring.persona.model import BankLine, Concern, Move, Persona, TalkType
 from sparring.transcript import ManagerState
@@ -33,7 +33,8 @@ CONCEDE_BELOW = 5.5
 AGREE_BELOW = 5.0
 
 _NEXT_STEP = re.compile(
-    r"\b(next step|first step|what (will|would|could) you|where do we go|what now|"
+    r"\b(next step|first (small )?step|small step|what (will|would|could) you|when (will|would) you|"
+    r"where do we go|what now|"
     r"by when|how will you|what do you want to (try|do)|shall we|let's agree)\b",
     re.IGNORECASE,
 )
@@ -153,11 +154,15 @@ def choose_move(
     # The line bank decides the words: for a reveal, a line tagged with the concern earned now
     # (a generic reveal line could name a different, not-yet-earned concern).
     allowed = allowed_concerns(persona, after, reveal)
+    said = [*before.used_lines, *sorted(u for u in used if u not in before.used_lines)]
+    if move is Move.ANSWER and not answers(persona, coach_text, said, [c.id for c in allowed]):
+        # No authored fact answers this: a plain dodge reads better than a non sequitur.
+        move, reason = Move.DEFLECT, reason + "; no answer line fits, so a dodge"
     line = pick_line(
         persona,
         move,
         coach_text=coach_text,
-        used=[*before.used_lines, *sorted(u for u in used if u not in before.used_lines)],
+        used=said,
         rng=rng,
         reveal=reveal,
         allowed_ids=[c.id for c in allowed],
