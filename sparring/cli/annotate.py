@@ -78,10 +78,15 @@ async def code_lines(
     return dict(done)
 
 
-def _rules() -> TurnCoder:
-    from sparring.evaluation.rules import RulesCoder
+def _tier1(kind: str) -> TurnCoder:
+    """The tier-1 coder: the learned model over the rules (default), or the rules alone."""
+    if kind == "rules":
+        from sparring.evaluation.rules import RulesCoder
 
-    return RulesCoder()
+        return RulesCoder()
+    from sparring.evaluation.learned import default_coder
+
+    return default_coder()
 
 
 @click.command()
@@ -91,14 +96,16 @@ def _rules() -> TurnCoder:
     type=click.Choice(["rules", "llm", "both"]),
     default="rules",
     show_default=True,
-    help="rules: tier 1, no model. llm: the LLM judge (rules only as fallback). both: the two combined.",
+    help="rules: tier 1, no model. llm: the LLM judge (tier 1 only as fallback). both: the two combined.",
 )
+@click.option("--coder", "coder_kind", type=click.Choice(["learned", "rules"]), default="learned", show_default=True,
+              help="Tier 1: the learned coder (fitted weights over the rules) or the rules alone.")
 @click.option("--model", default=None, help="Judge model: 'local', 'fake' or 'openai:<model>' (default: settings).")
 @click.option("--attempts", type=click.IntRange(1, 5), default=2, show_default=True,
               help="LLM tries per line before falling back to the rules.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Lines coded at once by the LLM judge.")
-def annotate(judge_kind: Judge, model: str | None, attempts: int, concurrency: int) -> None:
+def annotate(judge_kind: Judge, coder_kind: str, model: str | None, attempts: int, concurrency: int) -> None:
     """Code coach turns read as JSON lines {"id", "text", "context"} from stdin.
 
     Writes one JSON line per input with the codes (question, reflection, flags,
@@ -114,7 +121,7 @@ def annotate(judge_kind: Judge, model: str | None, attempts: int, concurrency: i
         except LineError as exc:
             rows[line_no] = {"line": line_no, "error": str(exc)}
     failed = bool(rows)
-    rules = _rules()
+    rules = _tier1(coder_kind)
     if judge_kind == "rules":
         for line_no, item in items:
             rows[line_no] = output_row(item, rules.code(item.text, item.context))

@@ -66,7 +66,7 @@ def uses_judge(prep: Prepared) -> bool:
     """Whether a suite needs the judge model: a judge coder or any llm-rubric check."""
     suite = prep.loaded.suite
     if isinstance(suite, AnnotationSuite):
-        return suite.coder != "rules"
+        return suite.coder not in ("learned", "rules")
     for case in suite.cases:
         checks = [*case.expect, *(a for turn in case.coach or [] for a in turn.expect)]
         if any(isinstance(a, RubricCheck) for a in checks):

@@ -39,6 +39,7 @@ from sparring.evals.suite import (
     PersonaSuite,
 )
 from sparring.evaluation.codes import TurnCodes
+from sparring.evaluation.learned import default_coder
 from sparring.evaluation.rules import RulesCoder
 from sparring.persona.model import Difficulty
 from sparring.settings import Settings
@@ -97,7 +98,7 @@ class Runner:
     def specs_for(self, prep: Prepared) -> list[str]:
         suite = prep.loaded.suite
         if isinstance(suite, AnnotationSuite):
-            return [self.judge_spec(prep)] if suite.coder != "rules" else ["rules"]
+            return [suite.coder] if suite.coder in ("learned", "rules") else [self.judge_spec(prep)]
         if isinstance(suite, DebriefSuite) and all(c.transcript for c in suite.cases):
             return ["transcript"]
         if self.options.model:
@@ -180,8 +181,8 @@ class Runner:
         assert isinstance(suite, AnnotationSuite)
         run.coach_text, run.context = item.text, item.context
         note: str | None = None
-        if suite.coder == "rules":
-            got = RulesCoder().code(item.text, item.context)
+        if suite.coder in ("learned", "rules"):
+            got = (default_coder() if suite.coder == "learned" else RulesCoder()).code(item.text, item.context)
         else:
             from sparring.evaluation.judge import LLMJudge
 
@@ -214,7 +215,7 @@ class Runner:
 
         persona = job.prep.personas[persona_id]
         session = PracticeSession(persona, difficulty, self.model(job.model),
-                                  self.settings.with_model(job.model), coder=RulesCoder(), seed=seed)
+                                  self.settings.with_model(job.model), coder=default_coder(), seed=seed)
         run.transcript = session.transcript
         grader, note = self._grader(job)
         if lines is not None:

@@ -237,7 +237,8 @@ class AnnotationSuite(_Suite):
     kind: Literal["annotation"]
     data: str | None = Field(None, description="JSONL of labelled turns, relative to this file.")
     split: str | None = Field(None, description="Use only rows of this split (e.g. test).")
-    coder: Literal["rules", "judge", "combined"] = "rules"
+    coder: Literal["learned", "rules", "judge", "combined"] = Field(
+        "learned", description="learned: tier 1 (the default coder); rules: the rules alone; judge/combined: the LLM judge.")
     cases: list[AnnotationCase] = Field(default_factory=list)
     thresholds: list[MetricThreshold] = Field(min_length=1)
 

@@ -223,9 +223,9 @@ class LLMJudge:
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
         if rules is None:
-            from sparring.evaluation.rules import RulesCoder
+            from sparring.evaluation.learned import default_coder
 
-            rules = RulesCoder()
+            rules = default_coder()
         self.model = model
         self.settings = settings
         self.rules = rules

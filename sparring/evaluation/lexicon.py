@@ -184,6 +184,8 @@ GOAL = _rx(
     r"\b(?:where|how) (?:would|do) you (?:like|want) to (?:start|begin)\b", r"\bwhat would you want to\b",
     r"\bhow could we use\b", r"\b(?:it's|that's|it is) (?:entirely |completely |really )?(?:your|up to you)(?: (?:decision|choice|call))?\b", r"\bbrainstorm\b", r"\bmap out\b", r"\bthink through\b", r"\bwant from today\b",
     r"\bwhat would it take\b", r"\bcould imagine\b", r"\bwhat would you like to (?:happen|do|see)\b",
+    r"\b(?:how about|what if) we (?:agree|decide|pick|choose|plan|look|try|set|work)\b",
+    r"\bagree (?:on )?what you(?:'ll| will| want to)\b", r"\bcheck in (?:on|next|again|on how)\b",
 )
 
 DIRECTIVE = _rx(

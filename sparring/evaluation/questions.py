@@ -60,7 +60,7 @@ _WH_OPEN_MODAL = re.compile(
     r"(?:do|would) you (?:like|want))\b"
 )
 _FACT_WHAT = re.compile(r"^what (?:time|day|date|year|month|percentage|number|size)\b")
-_FRONTED = re.compile(r"^(?!(?:what|how|why|where|when|who|which|" + _AUX[3:-1] + r")\b)[^,]{3,60},\s+(?=(?:what|how|why|where|when|who|which|" + _AUX[3:-1] + r")\b)")
+_FRONTED = re.compile(r"^(?!(?:what|how|why|where|when|who|which|" + _AUX[3:-1] + r")\b)[^,]{3,120},\s+(?=(?:what|how|why|where|when|who|which|" + _AUX[3:-1] + r")\b)")
 _FRONTING_WORD = re.compile(r"^(?:given|before|after|if|with|since|as|looking|thinking|apart|besides|in|from|"
                             r"on|out|for|okay|ok|right|now|then|so|and|but|just|honestly|also|anyway)\b")
 _WH_STATEMENT = re.compile(r"^(?:what|how|why|where|when)\s+(?:i|i'm|i've|we|we're|you|you're|you've|"
@@ -114,9 +114,17 @@ def classify(sentence: Sentence) -> Kind | None:
     return None
 
 
+_SUGGESTS = re.compile(
+    r"^(?:why (?:don't you|not)\b|(?:what|how) about (?:just )?\w+ing\b)"
+)
+
+
 def is_suggestive(sentence: Sentence) -> bool:
-    """A question that tells: 'Why don't you just ...?', 'Why not ...?'."""
-    return bool(re.match(r"^why (?:don't you|not)\b", _head(sentence.low)))
+    """A question that tells: 'Why don't you just ...?', 'Why not ...?', 'How about moving ...?'.
+
+    'Have you thought about delegating ...?' stays a leading closed question and not advice, as
+    the scheme and the gold labels have it (prompts/coding_scheme.md)."""
+    return bool(_SUGGESTS.match(_head(sentence.low)))
 
 
 def turn_question(kinds: list[Kind | None]) -> Kind | None:

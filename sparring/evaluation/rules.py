@@ -60,7 +60,12 @@ def _echoed(trigger: str, sentence: Sentence, ctx: Context) -> bool:
     """The pushing phrase is the manager's own ('my boss wants'), given back to them."""
     if not ctx or echo(sentence, ctx)[1] < 0.5:
         return False
-    return content_stems(words(trigger)) <= ctx.stems
+    trigger_stems = content_stems(words(trigger))
+    if trigger_stems:
+        return trigger_stems <= ctx.stems
+    # A bare modal ("you have to") is theirs only if they used it ("I'm the one who has to").
+    modal = re.sub(r"^you(?:'ll| will)?\s+(?:really |just |still )?", "", trigger)
+    return any(v in ctx.low for v in {modal, modal.replace("have", "has"), modal.replace("need", "needs")})
 
 
 @dataclass
