@@ -162,3 +162,25 @@ def test_reveal_lines_in_the_bank_need_a_concern_tag() -> None:
     base["lines"] = {"deflect": [{"text": "Not now.", "concern": "nope"}]}
     with pytest.raises(ValueError, match="unknown concern"):
         Persona.model_validate(base)
+
+
+def test_lines_of_a_move_do_not_restate_each_other(persona: Persona) -> None:
+    """Each of the ten lines must do something different, or a session sounds like a loop."""
+    from itertools import combinations
+
+    from sparring.engine.lines import similar
+
+    for move in CORE_MOVES:
+        if move is Move.REVEAL_CONCERN:
+            continue  # a concern is revealed once; its lines are alternatives, never said together
+        texts = [line.text for line in persona.bank(move)]
+        pairs = [(a, b) for a, b in combinations(texts, 2) if similar(a, b)]
+        assert not pairs, f"{persona.id}.{move.value}: {pairs[0]}"
+
+
+async def test_a_line_is_not_restated_in_other_words_later(settings: Settings) -> None:
+    s = _session(SHIPPED["yes-but"], settings, FakeChatModel(), TurnCodes(directive=True))
+    said = [(await s.reply(f"You should delegate the calls, number {i}.")).manager for i in range(12)]
+    from sparring.engine.lines import similar
+
+    assert not [(a, b) for i, a in enumerate(said) for b in said[i + 1 :] if similar(a, b)]

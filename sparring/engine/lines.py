@@ -46,6 +46,14 @@ def content_words(text: str) -> set[str]:
     return {w.rstrip("s") if len(w) > 4 else w for w in words if w not in _STOP and len(w) > 2}
 
 
+def similar(a: str, b: str) -> bool:
+    """Two lines that say much the same: half the shorter one's content words (3 or more)
+    are in the other ("I'll book an hour with Kelly" / "I'll book thirty minutes with Kelly")."""
+    x, y = content_words(a), content_words(b)
+    shared = len(x & y)
+    return shared >= 3 and shared >= 0.5 * min(len(x), len(y))
+
+
 def _own_words(line: BankLine) -> set[str]:
     return content_words(line.text) | content_words(" ".join(line.topics))
 
@@ -95,6 +103,10 @@ def pick_line(
     pool = eligible(persona, move, reveal, allowed_ids)
     said = set(used)
     fresh = [ln for ln in pool if ln.text not in said]
+    if move is not Move.REVEAL_CONCERN:
+        # Not even in other words: a line that restates one already said reads as a repeat.
+        novel = [ln for ln in fresh if not any(similar(ln.text, s) for s in used)]
+        fresh = novel or fresh
     if not fresh and move is not Move.REVEAL_CONCERN:
         # A long session used up this move: borrow an unsaid line from a neighbouring move.
         fresh = [

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 
 from sparring.engine import guards
 from sparring.engine.dynamics import apply_codes
@@ -255,25 +256,26 @@ class PracticeSession:
             injection=detect_injection(coach_text),
             used=frozenset(t.manager for t in self.transcript.turns),
         )
-        messages = build_messages(
-            self.persona,
-            self.difficulty,
-            self.settings,
-            opening=self.transcript.opening,
-            turns=self.transcript.turns,
-            coach_text=coach_text,
-            decision=decision,
-            state=moved,
-            system_prompt=self.system_prompt,
-            adapt=self.profile.speaking == "bank",
-        )
-        ctx = self._guard_context(coach_text, decision, before, str(messages[-1].content))
         failures: list[str] = []
         first_token: float | None = None
         final: str | None = None
         attempts = 0
-        tries = self.max_attempts if self.profile.calls_model else 0
-        while final is None and attempts < tries:
+        messages: list[BaseMessage] = []
+        if self.profile.calls_model:  # a bank-speaking manager builds no prompt at all
+            messages = build_messages(
+                self.persona,
+                self.difficulty,
+                self.settings,
+                opening=self.transcript.opening,
+                turns=self.transcript.turns,
+                coach_text=coach_text,
+                decision=decision,
+                state=moved,
+                system_prompt=self.system_prompt,
+                adapt=self.profile.speaking == "bank",
+            )
+            ctx = self._guard_context(coach_text, decision, before, str(messages[-1].content))
+        while final is None and attempts < (self.max_attempts if messages else 0):
             attempts += 1
             seed = self.seed + 1000 * moved.turn + attempts
             outcome = Outcome()
