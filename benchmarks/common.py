@@ -51,12 +51,35 @@ def load_average() -> str:
 
 
 def rss_mb(pid: int | None = None) -> float:
-    """Resident set size from /proc, in MB (Linux)."""
-    status = Path(f"/proc/{pid or os.getpid()}/status").read_text()
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident set size from /proc, in MB (Linux), of the process and all its descendants:
+    the embedded model runs in a worker process the app starts, and its memory counts too."""
+    root = pid or os.getpid()
+    total = 0.0
+    for proc in [root, *descendants(root)]:
+        try:
+            status = Path(f"/proc/{proc}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(ln.split()[1]) / 1024 for ln in status.splitlines() if ln.startswith("VmRSS:")), 0.0)
+    return total
+
+
+def descendants(pid: int) -> list[int]:
+    """Child processes of `pid`, recursively (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
 
 
 @dataclass
