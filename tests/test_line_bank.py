@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 from builders import build_persona
@@ -184,3 +185,43 @@ async def test_a_line_is_not_restated_in_other_words_later(settings: Settings) -
     from sparring.engine.lines import similar
 
     assert not [(a, b) for i, a in enumerate(said) for b in said[i + 1 :] if similar(a, b)]
+
+
+def test_draft_lines_writes_a_review_file_and_never_the_persona(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+    from click.testing import CliRunner
+
+    from sparring.cli.personas import personas as personas_cli
+
+    script = tmp_path / "drafts.txt"
+    script.write_text(
+        "- I'd sooner talk about the Doncaster MOT backlog.\\n- How can I help you today?\\n"
+        "- Next question, I've got a wagon on the ramp.\n", "utf-8")
+    monkeypatch.setenv("SPARRING_FAKE_SCRIPT", str(script))
+    monkeypatch.setenv("SPARRING_DATA_DIR", str(tmp_path / "data"))
+    before = (ROOT / "personas" / "sceptic.yaml").read_text("utf-8")
+    result = CliRunner().invoke(personas_cli, ["draft-lines", "sceptic", "--model", "fake", "--move", "deflect"])
+    assert result.exit_code == 0, result.output
+    review = tmp_path / "data" / "drafts" / "sceptic-lines.yaml"
+    drafts = yaml.safe_load(review.read_text("utf-8"))["drafts"]["deflect"]
+    assert [d["ok"] for d in drafts] == [True, False, True]
+    assert drafts[1]["failures"] == ["assistant_mode"]
+    assert "3 candidate line(s), 2 pass the guards" in result.output
+    assert (ROOT / "personas" / "sceptic.yaml").read_text("utf-8") == before
+
+
+def test_validate_reports_thin_line_banks(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sparring.cli.personas import personas as personas_cli
+
+    text = (ROOT / "personas" / "sceptic.yaml").read_text("utf-8")
+    thin = text[: text.index("\nlines:\n")] + text[text.index("\nstarters:") :]
+    path = tmp_path / "sceptic.yaml"
+    path.write_text(thin, "utf-8")
+    result = CliRunner().invoke(personas_cli, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "coverage: move 'deflect' has 3 line(s)" in result.output
+    assert "coverage: concern 'danny-leaving' has no line of its own" in result.output

@@ -217,12 +217,9 @@ class Persona(Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Persona:
-        # `answer` came with the line bank, so its lines may live in `lines` alone.
-        missing = [
-            m.value
-            for m in CORE_MOVES
-            if not self.example_lines.get(m) and not (m is Move.ANSWER and self.lines.get(m))
-        ]
+        # `answer` came with the line bank: optional (without it the manager dodges instead),
+        # and its lines usually live in `lines`; `validate` reports it as a coverage gap.
+        missing = [m.value for m in CORE_MOVES if m is not Move.ANSWER and not self.example_lines.get(m)]
         if missing:
             raise ValueError(f"example_lines needs at least one line for: {', '.join(missing)}")
         absent = [d for d in ("easy", "realistic", "hard") if d not in self.starting_resistance]
