@@ -130,12 +130,10 @@ class PracticeSession:
         turn 1. Returns False when there is nothing to gain or the warm-up failed (the
         next turn then reports any real problem).
         """
-        from sparring.providers.local import LocalChatModel
-
         # Loading the token counter's encoding takes ~2 s once per process; do it here, in a
         # thread, rather than inside the first turn's prompt budget (any model).
         await asyncio.to_thread(count_tokens, self.opening)
-        if not isinstance(self.model, LocalChatModel) or not self.profile.calls_model:
+        if not self.profile.warm_up or not self.profile.calls_model:
             return False  # nothing to warm: a bank-speaking manager never calls the model
         prefix = prefix_messages(
             self.persona,

@@ -21,9 +21,7 @@ from sparring.evals.suite import (
     PersonaSuite,
     RubricCheck,
 )
-
-#: Specs that run one case at a time: the embedded model serialises calls anyway.
-SERIAL = ("local",)
+from sparring.providers.profile import profile_for
 
 
 @dataclass
@@ -57,8 +55,8 @@ def prompt_prefix(job: Job) -> tuple[str, str]:
 def schedule(jobs: list[Job]) -> list[Job]:
     """Run order: jobs on serial models grouped by prompt prefix (stable), after all others, so
     llama.cpp evaluates each persona's system prompt once instead of once per suite."""
-    others = [j for j in jobs if j.model not in SERIAL]
-    serial = sorted((j for j in jobs if j.model in SERIAL), key=lambda j: (j.model, prompt_prefix(j)))
+    others = [j for j in jobs if not profile_for(j.model).serial]
+    serial = sorted((j for j in jobs if profile_for(j.model).serial), key=lambda j: (j.model, prompt_prefix(j)))
     return others + serial
 
 

@@ -18,9 +18,9 @@ from langchain_core.messages import HumanMessage
 from sparring.evals.assertions import Grader
 from sparring.prompts import load_prompt
 from sparring.providers import ModelError, translate
+from sparring.providers.profile import profile_for
 from sparring.settings import Settings
 
-WEAK_JUDGES = ("fake", "local")
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 
@@ -53,7 +53,7 @@ def parse_grade(answer: str) -> tuple[float, str]:
 
 def make_grader(spec: str, settings: Settings, factory: Callable[[str], BaseChatModel]) -> Grader | None:
     """A grader on `spec`, or None when that model is too weak to grade (see `skip_note`)."""
-    if spec.strip() in WEAK_JUDGES:
+    if not profile_for(spec).grades:
         return None
     model = factory(spec)
     template = load_prompt(settings.prompts_dir, "eval_rubric")

@@ -2,7 +2,7 @@
 
 Jobs of all suites go through one `asyncio.Semaphore`, so `--concurrency`
 bounds cases in flight across the whole run. Cases on the embedded model run
-one at a time, grouped by persona (see `plan.SERIAL`): concurrency pays off
+one at a time, grouped by persona (see `plan.schedule`): concurrency pays off
 while waiting on hosted endpoints, not on one in-process model. A model
 failure makes that job an `error` and the rest keep running; configuration
 problems were already caught by `prepare`.
@@ -23,10 +23,10 @@ from sparring.evals import assertions as checks
 from sparring.evals.aggregate import aggregate
 from sparring.evals.cache import CachingChatModel, DiskCache
 from sparring.evals.coaches import SimulatedCoach
-from sparring.evals.plan import SERIAL, Job, matches, schedule
+from sparring.evals.plan import Job, matches, schedule
 from sparring.evals.prepare import Prepared
 from sparring.evals.results import CaseRun, RunResult
-from sparring.evals.rubric import WEAK_JUDGES, make_grader, skip_note
+from sparring.evals.rubric import make_grader, skip_note
 from sparring.evals.suite import (
     AnnotationCase,
     AnnotationSuite,
@@ -42,12 +42,11 @@ from sparring.evaluation.codes import TurnCodes
 from sparring.evaluation.learned import default_coder
 from sparring.evaluation.rules import RulesCoder
 from sparring.persona.model import Difficulty
+from sparring.providers.profile import profile_for
 from sparring.settings import Settings
 from sparring.transcript import Transcript
 
 ModelFactory = Callable[[str], BaseChatModel]
-#: Specs never cached: their replies are computed, so caching would only hide script edits.
-UNCACHED = ("fake",)
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ class Runner:
 
                 tuning: dict[str, Any] = {"temperature": 0.0, "max_tokens": 300} if judge else {}
                 inner = make_chat_model(spec, self.settings.with_model(spec), **tuning)
-            if self.cache is not None and spec not in UNCACHED:
+            if self.cache is not None and profile_for(spec).cacheable:  # a script's replies never are
                 inner = CachingChatModel(inner=inner, spec=key, store=self.cache)
             self._models[key] = inner
         return self._models[key]
@@ -131,7 +130,7 @@ class Runner:
         started = time.perf_counter()
         jobs = self.jobs(prepared)
         gate = asyncio.Semaphore(max(1, self.options.concurrency))
-        serial = {spec: asyncio.Lock() for spec in SERIAL}
+        serial = {job.model: asyncio.Lock() for job in jobs if profile_for(job.model).serial}
 
         async def one(job: Job) -> CaseRun:
             lock = serial.get(job.model)
@@ -199,7 +198,7 @@ class Runner:
         """The rubric grader, built on first use: a case without llm-rubric checks never
         touches the judge model, so its configuration cannot fail that case."""
         spec = self.judge_spec(job.prep)
-        if spec.strip() in WEAK_JUDGES:
+        if not profile_for(spec).grades:
             return None, skip_note(spec)
 
         async def grade(rubric: str, text: str) -> tuple[float, str]:

@@ -30,6 +30,7 @@ from pydantic import (
 from sparring.evaluation.codes import FLAGS, QuestionCode, ReflectionCode, TurnCoder, TurnCodes
 from sparring.prompts import PromptError, load_prompt
 from sparring.providers import ModelError, make_chat_model, translate
+from sparring.providers.profile import profile_for, profile_of
 from sparring.settings import Settings
 
 Source = Literal["llm", "rules", "combined"]
@@ -132,12 +133,10 @@ def response_kwargs(model: BaseChatModel) -> dict[str, Any]:
     llama.cpp enforces a schema as a grammar, which is what keeps a 135M model
     on track; OpenAI-compatible endpoints only promise JSON; the fake takes nothing.
     """
-    from sparring.providers.local import LocalChatModel
-
-    model = getattr(model, "inner", model)  # see through wrappers such as the eval cache
-    if isinstance(model, LocalChatModel):
+    mode = profile_of(model).json_mode
+    if mode == "schema":
         return {"response_format": {"type": "json_object", "schema": judge_schema()}}
-    if type(model).__module__.startswith("langchain_openai"):
+    if mode == "object":
         return {"response_format": {"type": "json_object"}}
     return {}
 
@@ -298,4 +297,4 @@ def llm_tier_enabled(settings: Settings) -> bool:
     so every answer fell back to the rules anyway: with only the embedded model,
     tier 1 decides unless a trainer asks for `SPARRING_JUDGE_MODEL=local` explicitly.
     """
-    return settings.judge_model is not None or settings.model != "local"
+    return settings.judge_model is not None or profile_for(settings.model).judges

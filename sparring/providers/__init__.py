@@ -27,6 +27,7 @@ __all__ = [
     "ModelSetupError",
     "ModelUnavailable",
     "check_model",
+    "keep_last_call",
     "make_chat_model",
     "translate",
 ]
@@ -93,6 +94,13 @@ def _hosted(name: str, settings: Settings, max_tokens: int, temperature: float) 
         streaming=True,
         stream_usage=True,
     )
+
+
+def keep_last_call(model: BaseChatModel) -> BaseChatModel:
+    """A model shared by every chat must not keep each call: the fake records them for tests."""
+    if isinstance(model, FakeChatModel):
+        model.keep_calls = 1
+    return model
 
 
 def check_model(spec: str, settings: Settings) -> None:

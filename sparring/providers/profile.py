@@ -13,7 +13,7 @@ model names wherever behaviour differs, so adding a model (or overriding one wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -32,7 +32,23 @@ class ModelProfile:
     adapt: bool = False
     #: generations tried per turn before the authored line is used
     max_attempts: int = 3
-    #: calling the model at all this turn (bank mode without adapting never does)
+    #: one call at a time (one in-process runtime): run eval cases serially, and let the
+    #: turn judge wait for the reply instead of queueing in front of it
+    serial: bool = False
+    #: how to ask it for JSON: "schema" (a grammar from a JSON schema: llama.cpp),
+    #: "object" (OpenAI-style JSON mode), "none" (it answers as scripted)
+    json_mode: Literal["schema", "object", "none"] = "object"
+    #: the turn judge's codes are worth asking for beside the rules
+    judges: bool = True
+    #: it can grade the meaning of a reply against a rubric
+    grades: bool = True
+    #: evaluating the shared prompt prefix between turns makes the next reply start sooner
+    warm_up: bool = False
+    #: its replies may be cached by the eval runner (a scripted model's may not)
+    cacheable: bool = True
+    #: one instance may serve every chat (a scripted model plays its script per chat)
+    shared: bool = True
+
     @property
     def calls_model(self) -> bool:
         return self.speaking == "free" or self.adapt
@@ -41,35 +57,39 @@ class ModelProfile:
 #: The embedded SmolLM2-135M: measured (benchmarks/bench_realism_local.py) to write an
 #: in-character line well under half the time even when only asked to adapt one, so it
 #: speaks the bank as written, which also makes its first token instant.
-EMBEDDED = ModelProfile(speaking="bank", adapt=False, max_attempts=1)
+#: As a judge it took 55-65 s a turn on 2 cores and ticked every flag, so it neither judges
+#: nor grades unless a trainer asks for it explicitly (SPARRING_JUDGE_MODEL=local).
+EMBEDDED = ModelProfile(speaking="bank", adapt=False, max_attempts=1, serial=True, json_mode="schema",
+                        judges=False, grades=False, warm_up=True)
 #: Hosted and self-hosted large models write freely.
 CAPABLE = ModelProfile(speaking="free")
 #: The scripted test model plays its script (or the example line it is shown) through the
-#: guards exactly as a free model would; its default echo *is* the chosen bank line.
-SCRIPTED = ModelProfile(speaking="free")
+#: guards exactly as a free model would; its default echo *is* the chosen bank line. It plays
+#: a scripted judge in tests, but cannot grade meaning, and its replies are never cached.
+SCRIPTED = ModelProfile(speaking="free", json_mode="none", grades=False, cacheable=False, shared=False)
+
+#: Provider families by spec prefix: the one table to extend for a new family.
+FAMILIES: dict[str, ModelProfile] = {"local": EMBEDDED, "fake": SCRIPTED, "openai": CAPABLE}
+#: The `_llm_type` of each family's built chat model, so a built model finds its profile.
+LLM_TYPES: dict[str, str] = {"sparring-local-llama-cpp": "local", "sparring-fake": "fake"}
+
+
+def family(spec: str) -> str:
+    """`local`, `fake` or `openai` for a spec such as `openai:gpt-4o-mini`."""
+    return spec.strip().split(":", 1)[0]
 
 
 def profile_for(spec: str, settings: Settings | None = None) -> ModelProfile:
     """The profile of a model spec (`local`, `fake`, `openai:<model>`), after any
     `SPARRING_SPEAKING` override."""
-    spec = spec.strip()
-    if spec == "local":
-        base = EMBEDDED
-    elif spec == "fake":
-        base = SCRIPTED
-    else:
-        base = CAPABLE
+    base = FAMILIES.get(family(spec), CAPABLE)
     return _override(base, settings)
 
 
 def spec_of(model: BaseChatModel) -> str:
     """The spec family of a built chat model, from its LangChain type (no imports of providers)."""
-    kind = getattr(model, "_llm_type", "")
-    if kind == "sparring-local-llama-cpp":
-        return "local"
-    if kind == "sparring-fake":
-        return "fake"
-    return "openai:?"
+    model = getattr(model, "inner", model)  # see through wrappers such as the eval cache
+    return LLM_TYPES.get(getattr(model, "_llm_type", ""), "openai:?")
 
 
 def profile_of(model: BaseChatModel, settings: Settings | None = None) -> ModelProfile:
@@ -80,9 +100,9 @@ def profile_of(model: BaseChatModel, settings: Settings | None = None) -> ModelP
 def _override(base: ModelProfile, settings: Settings | None) -> ModelProfile:
     choice = (settings.speaking if settings is not None else "auto").strip().lower()
     if choice == "bank":
-        return ModelProfile(speaking="bank", adapt=False, max_attempts=1)
+        return replace(base, speaking="bank", adapt=False, max_attempts=1)
     if choice == "bank-adapt":
-        return ModelProfile(speaking="bank", adapt=True, max_attempts=1)
+        return replace(base, speaking="bank", adapt=True, max_attempts=1)
     if choice == "free":
-        return ModelProfile(speaking="free", max_attempts=3)
+        return replace(base, speaking="free", max_attempts=3)
     return base

@@ -17,7 +17,8 @@ from langchain_core.language_models import BaseChatModel
 
 from sparring.persona.loader import load_personas
 from sparring.persona.model import Persona
-from sparring.providers import FakeChatModel, make_chat_model
+from sparring.providers import keep_last_call, make_chat_model
+from sparring.providers.profile import profile_for
 from sparring.settings import Settings
 from sparring.storage.datalayer import SparringDataLayer
 from sparring.storage.sessions import PracticeStore, StoredPractice
@@ -46,7 +47,7 @@ class AppState:
 
     def model(self, spec: str) -> BaseChatModel:
         """One model per spec; the fake gets a fresh instance so scripted replies start over."""
-        if spec == "fake":
+        if not profile_for(spec).shared:
             return _unrecorded(make_chat_model(spec, self.settings))
         if spec not in self._models:
             self._models[spec] = make_chat_model(spec, self.settings)
@@ -74,7 +75,8 @@ class AppState:
     def judge_waits_for_reply(self, model_spec: str) -> bool:
         """The embedded model serves one call at a time: a judge started first would hold it
         and delay the reply, so with `local` on both sides the judge starts after the reply."""
-        return model_spec == "local" and self.judge_spec(model_spec) == "local"
+        judge = self.judge_spec(model_spec)
+        return judge == model_spec and profile_for(model_spec).serial
 
     @staticmethod
     def store() -> PracticeStore | None:
@@ -106,9 +108,7 @@ def _unrecorded(model: BaseChatModel) -> BaseChatModel:
     """The fake records every prompt for tests to read; nobody reads them in the app, and a
     model shared by every chat (the judge) would keep each turn's prompts for the process's
     life. Keep the last call only, which is still enough to look at when debugging."""
-    if isinstance(model, FakeChatModel):
-        model.keep_calls = 1
-    return model
+    return keep_last_call(model)
 
 
 def get_live() -> Live | None:
