@@ -93,8 +93,9 @@ class Settings(BaseSettings):
     )
     speaking: str = Field(
         "auto",
-        description="How the manager's model speaks: 'bank' (authored lines), 'free' (writes its own, "
-        "bank lines as examples) or 'auto' (from the model's profile: local → bank, others → free).",
+        description="How the manager's model speaks: 'bank' (authored lines), 'bank-adapt' (the model may "
+        "adapt the line; shown only if it passes the guards), 'free' (writes its own, bank lines as "
+        "examples) or 'auto' (from the model's profile: local → bank, others → free).",
     )
     host: str = Field("127.0.0.1", description="Address the web app binds to.")
     port: int = Field(8000, description="Port the web app listens on.")
