@@ -78,7 +78,9 @@ def coach_lines(persona: Persona, turns: int, rng: random.Random) -> list[str]:
 
 
 async def run(args: argparse.Namespace) -> int:
-    settings = load_settings().model_copy(update={"seed": args.seed})
+    # The embedded model's profile speaks the line bank and never generates; this benchmark
+    # measures the guards on what the model itself writes, so it asks for free writing.
+    settings = load_settings().model_copy(update={"seed": args.seed, "speaking": "free"})
     personas = load_personas(settings.personas_dir)
     chosen = [personas[p] for p in args.personas.split(",")] if args.personas else list(personas.values())
     model = make_chat_model("local", settings)
