@@ -19,12 +19,17 @@ RQ_LEVELS = (1.0, 2.0)
 COMPLEX_PCT_LEVELS = (40.0, 50.0)
 
 #: Weight of each sub-score in the overall score; sub-scores that do not apply are left out.
+#: Listening and restraint carry most: played through the engine, expert-rated high- and
+#: low-quality MI sessions (AnnoMI) differ most in reflections per question and in advice
+#: given unasked, hardly in the share of open questions or in partnering moves
+#: (`benchmarks/bench_coder_sessions.py`; AUC 0.80-0.85 with the old 0.15/0.25/0.20/0.25/0.15
+#: weights, 0.88-0.90 with these).
 WEIGHTS: dict[str, float] = {
-    "questions": 0.15,
-    "listening": 0.25,
-    "partnership": 0.20,
-    "restraint": 0.25,
-    "outcome": 0.15,
+    "questions": 0.10,
+    "listening": 0.40,
+    "partnership": 0.10,
+    "restraint": 0.30,
+    "outcome": 0.10,
 }
 #: Resistance drop (points out of 10) that earns the full resistance half of the outcome score.
 FULL_DROP = 3.0
