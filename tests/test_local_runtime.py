@@ -89,6 +89,13 @@ def test_a_hung_worker_is_replaced_after_the_timeout(runtime: LocalRuntime) -> N
     assert str(model.invoke(MESSAGES).content).strip()
 
 
+def test_the_worker_is_the_one_the_oom_killer_takes(runtime: LocalRuntime) -> None:
+    with open(f"/proc/{runtime.pid}/oom_score_adj") as f:
+        assert f.read().strip() == "1000"
+    with open("/proc/self/oom_score_adj") as f:
+        assert int(f.read()) < 1000
+
+
 def test_a_stream_the_reader_stops_early_leaves_the_worker_in_step(runtime: LocalRuntime) -> None:
     """A guard that cuts a reply stops reading; the next call must not receive the old tokens."""
     model = model_on(runtime)

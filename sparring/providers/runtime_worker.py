@@ -147,7 +147,17 @@ def serve(conn: Connection, path: str, n_ctx: int, threads: int, seed: int) -> N
     llama.close()
 
 
+def prefer_me_for_the_oom_killer() -> None:
+    """If memory runs out, the kernel should end this worker (one turn lost), not the app."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:  # not Linux, or not allowed: the app then merely shares the risk
+        pass
+
+
 def main(argv: list[str]) -> None:
+    prefer_me_for_the_oom_killer()
     fd, path, n_ctx, threads, seed = argv
     conn = Connection(int(fd))
     try:
