@@ -179,6 +179,11 @@ def _context_features(f: Features, body: list[str], sentences: list[Sentence], c
     f[f"k:{'stmt' if statement else 'q'}_echo{echo}"] = 1.0
     if "s:you_declarative" in f:
         f[f"k:you_echo{echo}"] = 1.0
+    best = 0.0  # the statement sentence that repeats the most of the line before, by share of its stems
+    for s in sentences:
+        if s.stems and not s.ends_with_qmark:
+            best = max(best, len(s.stems & ctx.stems) / len(s.stems))
+    f[f"k:stmt_share{_bucket(best, (0.01, 0.2, 0.4, 0.6))}"] = 1.0
     if mine:
         f[f"x:share{_bucket(shared / len(mine), (0.1, 0.25, 0.5))}"] = 1.0
     stems_shared = len(ctx.stems & frozenset().union(*(s.stems for s in sentences)))
