@@ -20,7 +20,7 @@ STYLES = {"pass": "green", "fail": "red", "error": "yellow", "skip": "dim"}
 
 
 def _specs(runner_specs: set[str]) -> list[str]:
-    return sorted(s for s in runner_specs if s not in ("rules", "transcript"))
+    return sorted(s for s in runner_specs if s not in ("learned", "rules", "transcript"))  # not models
 
 
 def _cases_cell(suite: SuiteResult) -> str:
