@@ -24,6 +24,7 @@ def test_smoke_suite_passes_on_the_embedded_model_and_replays_from_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SPARRING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SPARRING_SPEAKING", "free")  # the model writes each reply, so there is one to cache
     outputs = []
     for name in ("first.json", "second.json"):
         out = tmp_path / name
