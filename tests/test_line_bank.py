@@ -225,3 +225,25 @@ def test_validate_reports_thin_line_banks(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "coverage: move 'deflect' has 3 line(s)" in result.output
     assert "coverage: concern 'danny-leaving' has no line of its own" in result.output
+
+
+async def test_a_free_model_sees_bank_lines_as_examples_and_an_adapting_one_only_its_line(
+    settings: Settings,
+) -> None:
+    sceptic = SHIPPED["sceptic"]
+
+    class Closed:
+        def code(self, text: str, context: str | None) -> TurnCodes:
+            return TurnCodes(question="closed")
+
+    for profile, adapt in ((ModelProfile(speaking="free"), False), (ModelProfile(speaking="bank", adapt=True), True)):
+        fake = FakeChatModel()
+        s = PracticeSession(sceptic, "realistic", fake, settings, coder=Closed(), seed=2, profile=profile)
+        record = await s.reply("Have you asked the lads?")
+        note = str(fake.calls[-1][-1].content)
+        samples = [ln for ln in note.splitlines() if ln.startswith("Another thing you might say:")]
+        assert ("Say the example line below" in note) is adapt
+        assert len(samples) == (0 if adapt else 2)
+        bank = {ln.text for ln in sceptic.bank(record.move)}
+        assert all(ln.split(": ", 1)[1] in bank for ln in samples)
+        assert record.manager in bank and record.spoken == "model"
