@@ -17,7 +17,9 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -48,6 +50,23 @@ def _latencies_ms(coder: TurnCoder, work: list[tuple[str, str | None]]) -> list[
         coder.code(text, context)
         out.append((time.perf_counter() - start) * 1000)
     return out
+
+
+def _annotate_cli(work: list[tuple[str, str | None]]) -> None:
+    """`sparring annotate` end to end (process start, JSON in and out) on one core."""
+    lines = "".join(json.dumps({"id": i, "text": t, "context": c}) + "\n" for i, (t, c) in enumerate(work))
+    cmd = [sys.executable, "-c", "from sparring.cli import main; main()", "annotate"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    out = subprocess.run(cmd, input=lines, capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    n = len(out.stdout.splitlines())
+    target = TARGETS_TURNS_PER_S["learned"]
+    print(f"sparring annotate: {n} turns including start-up: wall {wall:.2f} s = {n / wall:,.0f} turns/s "
+          f"({n / wall / target:.1f}x target); cpu {cpu:.2f} s = {n / cpu:,.0f} turns/s ({n / cpu / target:.1f}x target)")
 
 
 def main() -> None:
@@ -81,6 +100,8 @@ def main() -> None:
         q = statistics.quantiles(ms, n=100)
         print(f"{name:<8}one turn, context new: p50 {q[49]:.2f} ms, p95 {q[94]:.2f} ms, max {max(ms):.2f} ms "
               f"(p95 target {P95_TARGET_MS:.0f} ms)")
+    if "learned" in coders:
+        _annotate_cli(work[:5000])
     print("targets: rules 2,000 turns/s, learned 500 turns/s and p95 <= 10 ms; "
           f"load average {os.getloadavg()[0]:.1f}")
 
