@@ -66,6 +66,19 @@ class TurnRecord(BaseModel):
     fallback: bool = Field(False, description="The persona's own example line was used.")
     guard_failures: list[str] = Field(default_factory=list)
     timing: Timing = Field(default_factory=Timing)
+    state_before: ManagerState | None = Field(
+        None, description="The hidden state before this turn, so the coach can go back and try it again."
+    )
+
+
+class Branch(BaseModel):
+    """Turns the coach took back ("what if"): kept for the debrief, no longer in the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_turn: int = Field(description="The turn the coach went back to; these turns started there.")
+    turns: list[TurnRecord]
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
 class Transcript(BaseModel):
@@ -78,6 +91,7 @@ class Transcript(BaseModel):
     started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     state: ManagerState
     turns: list[TurnRecord] = Field(default_factory=list)
+    branches: list[Branch] = Field(default_factory=list, description="Abandoned branches, oldest first.")
 
     def resistance_timeline(self) -> list[float]:
         """Resistance at the start and after each turn."""

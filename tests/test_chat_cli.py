@@ -99,3 +99,43 @@ def test_bad_flags_give_one_clear_line_and_exit_2(args: list[str], message: str)
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_undo_takes_back_the_last_turn_and_end_prints_the_debrief_with_both_tries(tmp_path: Path) -> None:
+    out = tmp_path / "debrief.md"
+    script = "\n".join([
+        "What would make this hour worth it for you?",
+        "You should just delegate more.",
+        "/undo",
+        "It sounds like the last programmes cost your team a lot.",
+        "/end",
+    ]) + "\n"
+    result = CliRunner().invoke(chat, ["--model", "fake", "--show-state", "--debrief-out", str(out)], input=script)
+    assert result.exit_code == 0, result.output
+    assert "Took back turn 2." in result.output
+    states = [line for line in result.output.splitlines() if line.startswith("[resistance")]
+    pushed, retried = states[1], states[2]
+    before = pushed.split(" → ")[0]
+    assert retried.split(" → ")[0] == before, "the retried turn starts from the state before the taken-back one"
+    assert "# Debrief: Graham Whitfield" in result.output
+    assert "You practised 2 turns" in result.output
+    written = out.read_text()
+    assert "## Turns you tried again" in written
+    assert "you tried “You should just delegate more.” — *advice unasked*" in written
+    assert "then “It sounds like the last programmes cost your team a lot.”" in written
+
+
+def test_undo_with_nothing_said_and_quit_without_a_debrief(tmp_path: Path) -> None:
+    out = tmp_path / "none.md"
+    result = CliRunner().invoke(chat, ["--model", "fake", "--debrief-out", str(out)], input="/undo\n/quit\n")
+    assert result.exit_code == 0, result.output
+    assert "Nothing to take back yet." in result.output
+    assert not out.exists()
+
+
+def test_debrief_out_to_a_folder_that_does_not_exist_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "missing" / "d.md"
+    result = CliRunner().invoke(chat, ["--model", "fake", "--debrief-out", str(bad)],
+                                input="What matters most to you this quarter?\n/end\n")
+    assert result.exit_code == 2
+    assert f"Could not write the debrief to {bad}" in result.output

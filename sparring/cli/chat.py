@@ -10,6 +10,7 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from sparring.engine.session import PracticeSession
 
 QUIT_WORDS = ("/quit", "/exit")
+HELP = "(Type /undo to take back your last line, /end for your debrief, /quit or Ctrl-D to stop.)"
 
 
 class CliError(click.ClickException):
@@ -98,12 +100,16 @@ def _warm_up_in_background(session: PracticeSession) -> None:
     threading.Thread(target=lambda: asyncio.run(session.warm_up()), daemon=True).start()
 
 
-def _interactive(session: PracticeSession, show_state: bool) -> None:
+def _interactive(session: PracticeSession, show_state: bool, debrief_out: Path | None) -> None:
+    from sparring.cli.coaching import Coaching, write_debrief
+
     name = session.persona.name
+    coaching = Coaching.around(session)
     _warm_up_in_background(session)
     click.echo(f"{name}: {session.opening}")
-    click.secho("(Type /quit or press Ctrl-D to end.)", dim=True)
+    click.secho(HELP, dim=True)
     failed = ""  # a line whose reply failed: Enter sends it again
+    show_debrief = False
     with asyncio.Runner() as runner:
         while True:
             try:
@@ -111,13 +117,25 @@ def _interactive(session: PracticeSession, show_state: bool) -> None:
             except click.exceptions.Abort:  # Ctrl-D or Ctrl-C at the prompt
                 click.echo("")
                 break
-            if line.strip().lower() in QUIT_WORDS:
+            command = line.strip().lower()
+            if command in QUIT_WORDS:
                 break
+            if command == "/end":
+                show_debrief = True
+                break
+            if command == "/undo":
+                click.secho(f"({coaching.undo()})", dim=True)
+                taken = session.transcript.turns
+                click.echo(f"{name}: {taken[-1].manager if taken else session.opening}")
+                continue
             if not line.strip():
                 continue
             try:
                 runner.run(_stream_reply(session, line, name, show_state))
                 failed = ""
+                judged = runner.run(coaching.judge_turn())
+                if judged and show_state:
+                    click.secho(f"[judge: {judged}]", dim=True)
                 _warm_up_in_background(session)
             except USER_FACING as exc:  # e.g. the model failed: the conversation is kept
                 failed = line
@@ -127,7 +145,18 @@ def _interactive(session: PracticeSession, show_state: bool) -> None:
             except KeyboardInterrupt:
                 click.echo("")
                 break
-    turns = len(session.transcript.turns)
+        turns = len(session.transcript.turns)
+        if turns and (show_debrief or debrief_out):
+            with user_errors():
+                markdown = runner.run(coaching.debrief()).to_markdown()
+                if debrief_out:
+                    write_debrief(debrief_out, markdown)
+            if show_debrief:
+                click.echo(markdown)
+            if debrief_out:
+                click.secho(f"(Debrief written to {debrief_out}.)", dim=True)
+        elif show_debrief:
+            click.secho("(Nothing to debrief yet: you did not say anything.)", dim=True)
     click.echo(f"Goodbye. You practised {turns} turn{'s' if turns != 1 else ''} with {name}.")
 
 
@@ -145,6 +174,8 @@ def _interactive(session: PracticeSession, show_state: bool) -> None:
 @click.option("--say", default=None, help="Print one manager reply to this coach line and exit.")
 @click.option("--seed", type=int, default=None, help="Seed for move choice and sampling.")
 @click.option("--show-state", is_flag=True, help="After each reply show resistance and the move.")
+@click.option("--debrief-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="When the practice ends, write the debrief (Markdown) to this file.")
 def chat(
     persona_id: str | None,
     difficulty: Difficulty,
@@ -152,12 +183,13 @@ def chat(
     say: str | None,
     seed: int | None,
     show_state: bool,
+    debrief_out: Path | None,
 ) -> None:
     """Talk to a resistant manager in the terminal."""
     with user_errors():
         session = open_session(persona_id, difficulty, model, seed)
     if say is None:
-        _interactive(session, show_state)
+        _interactive(session, show_state, debrief_out)
         return
     with user_errors():
         record = asyncio.run(session.reply(say))

@@ -22,6 +22,7 @@ from sparring.engine.dynamics import apply_codes
 from sparring.engine.events import Done, Event, Token
 from sparring.engine.injection import detect_injection
 from sparring.engine.policy import Decision, choose_move, commit
+from sparring.engine.rewind import rewind
 from sparring.engine.stream import Outcome, guarded_stream, without_rubric
 from sparring.errors import UserError
 from sparring.evaluation.codes import TurnCoder
@@ -30,7 +31,7 @@ from sparring.persona.prompt import build_messages, prefix_messages, render_syst
 from sparring.providers.profile import ModelProfile, profile_of
 from sparring.settings import Settings
 from sparring.tokens import count_tokens
-from sparring.transcript import ManagerState, Timing, Transcript, TurnRecord
+from sparring.transcript import Branch, ManagerState, Timing, Transcript, TurnRecord
 
 #: Longest coach turn accepted; longer text is almost always a paste, not a line of dialogue.
 MAX_COACH_CHARS = 4000
@@ -217,6 +218,11 @@ class PracticeSession:
             world=self._world,
         )
 
+    def rewind(self, turn: int) -> Branch:
+        """Go back to before `turn`: the hidden state is as it was then; the turns taken
+        back are kept in `transcript.branches` for the debrief."""
+        return rewind(self.transcript, turn)
+
     async def reply(self, coach_text: str) -> TurnRecord:
         """The same turn as `turn`, without streaming."""
         record: TurnRecord | None = None
@@ -309,6 +315,7 @@ class PracticeSession:
             attempts=attempts,
             fallback=fallback and bool(failures),
             guard_failures=failures,
+            state_before=before.model_copy(deep=True),
             timing=Timing(
                 first_token_s=first_token,
                 total_s=self.clock() - started,

@@ -82,6 +82,16 @@ class TurnNote(BaseModel):
     alternative_source: Literal["template", "model"] | None = None
 
 
+class TriedAgain(BaseModel):
+    """A turn the coach went back to: what they said first, and what they said instead."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    turn: int
+    first: TurnNote
+    then: TurnNote | None = Field(None, description="None when the coach went back and then ended there.")
+
+
 class Debrief(BaseModel):
     """Everything shown after a session; JSON via `model_dump`, text via `to_markdown`."""
 
@@ -101,6 +111,7 @@ class Debrief(BaseModel):
         default_factory=dict, description="The manager's MI talk over the session: change / neutral / sustain turns."
     )
     ended: bool = Field(False, description="The manager ended the conversation (hard difficulty).")
+    tried_again: list[TriedAgain] = Field(default_factory=list, description="Turns the coach went back to.")
 
     def to_markdown(self) -> str:
         return debrief_markdown(self)
@@ -195,7 +206,20 @@ def build_debrief(
         practice_next=list(dict.fromkeys(practice))[:3],
         talk_types={k: sum(t.talk_type == k for t in transcript.turns) for k in ("change", "neutral", "sustain")},
         ended=transcript.state.ended,
+        tried_again=tried_again(transcript, tips),
     )
+
+
+def tried_again(transcript: Transcript, tips: FeedbackTips) -> list[TriedAgain]:
+    """Each branch's first turn beside the next attempt at the same turn: a later branch's, or
+    the conversation's as it stands."""
+    out = []
+    for i, branch in enumerate(transcript.branches):
+        later = [t for b in transcript.branches[i + 1:] for t in b.turns] + transcript.turns
+        then = next((t for t in later if t.index == branch.from_turn), None)
+        out.append(TriedAgain(turn=branch.from_turn, first=_note(branch.turns[0], tips),
+                              then=_note(then, tips) if then else None))
+    return out
 
 
 def context_before(transcript: Transcript, index: int) -> str:

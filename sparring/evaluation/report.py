@@ -99,6 +99,14 @@ def debrief_markdown(debrief: Debrief, heading: str = "#") -> str:
     out.extend(line for note in debrief.weakest_turns for line in _note_lines(note))
     if not debrief.weakest_turns:
         out.append("No weak turns.")
+    if debrief.tried_again:
+        out += ["", f"{heading}# Turns you tried again", ""]
+        for tried in debrief.tried_again:
+            first, then = tried.first, tried.then
+            out.append(f"- **Turn {tried.turn}**: you tried {_quote(first.coach)} — *{first.codes}*, "
+                       f"resistance {first.resistance_change:+.1f}")
+            out.append(f"  - then {_quote(then.coach)} — *{then.codes}*, resistance {then.resistance_change:+.1f}"
+                       if then else "  - then went back and ended the session there")
     out += ["", f"{heading}# Practise next", ""]
     out.extend(f"{i}. {item}" for i, item in enumerate(debrief.practice_next, 1))
     return "\n".join(out) + "\n"
