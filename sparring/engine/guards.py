@@ -45,7 +45,7 @@ _BREAK = re.compile(
     # echoes of the turn note itself
     r"|\b(?:in )?(?:\d|one|two|three) (?:to|or|-) (?:\d|two|three|four) (?:short )?sentences\b"
     r"|\bprivate note\b|\bin your own words\b|\bwhat to do in this reply\b|\b(?:the|your) next reply\b"
-    r"|\bexample line\b|\banother thing you might say\b",
+    r"|\bexample line\b|\bthing you might say\b|\bthe coach's point\b|\bthis message finds you\b",
     re.IGNORECASE,
 )
 _ASSISTANT = re.compile(
