@@ -23,7 +23,7 @@ from sparring.ui.auth import LOCAL_USER, auth_config, check_login
 from sparring.ui.guards import install_guards
 from sparring.ui.routes import install_routes
 from sparring.ui.state import AppState, install_session_release
-from sparring.ui.turns import END_ACTION, RETRY_ACTION, STARTER_ACTION
+from sparring.ui.turns import END_ACTION, RETRY_ACTION, REWIND_ACTION, STARTER_ACTION
 from sparring.ui.wording import install_wording
 
 try:
@@ -113,6 +113,11 @@ async def _end(action: cl.Action) -> None:
 @cl.action_callback(RETRY_ACTION)
 async def _retry(action: cl.Action) -> None:
     await handlers.on_retry_action(APP, action)
+
+
+@cl.action_callback(REWIND_ACTION)
+async def _rewind(action: cl.Action) -> None:
+    await handlers.on_rewind_action(APP, action)
 
 
 @cl.action_callback(STARTER_ACTION)

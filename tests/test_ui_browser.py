@@ -137,3 +137,48 @@ async def test_a_persona_hover_card_stays_inside_the_window(server: UIServer, pa
     assert box is not None
     assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
     assert box["y"] >= 0 and box["y"] + box["height"] <= 900
+
+
+async def test_try_a_turn_again_goes_back_and_the_debrief_shows_both_tries(server: UIServer, page: object) -> None:
+    """Three turns, back to before turn 2, another line, then the debrief: all in Chromium."""
+    from playwright.async_api import Page, expect
+
+    assert isinstance(page, Page)
+    lines = ["What has this year been like for your team?",
+             "So it has cost you good people before.",
+             "You should just get on board with the programme."]
+    instead = "What would make these sessions worth your while?"
+    await page.goto(server.url)
+    await page.fill("#email", "alice")
+    await page.fill("#password", "alice-pw")
+    await page.click("button[type=submit]")
+    await expect(page.locator("#chat-input")).to_be_visible(timeout=15000)
+    await expect(page.get_by_role("button", name="End session")).to_be_visible(timeout=15000)
+    meters = page.get_by_test_id("resistance-meter")
+    for n, line in enumerate(lines, 1):
+        await page.fill("#chat-input", line)
+        await page.keyboard.press("Enter")
+        await expect(meters).to_have_count(n, timeout=20000)
+    after_first = await meters.first.get_attribute("aria-label") or await meters.first.inner_text()
+
+    await page.get_by_role("button", name="Try this turn again").nth(1).click()
+    await expect(page.get_by_text("Back to before turn 2").first).to_be_visible(timeout=15000)
+    await expect(page.get_by_text(lines[1])).to_have_count(0)
+    await expect(page.get_by_text(lines[2])).to_have_count(0)
+    await expect(meters).to_have_count(1)
+    await page.screenshot(path=str(ARTIFACTS / "06-back-to-turn-2.png"))
+
+    await page.fill("#chat-input", instead)
+    await page.keyboard.press("Enter")
+    await expect(meters).to_have_count(2, timeout=20000)
+    second = await meters.nth(1).inner_text()
+    start = after_first.split("→")[-1].strip().split()[0]
+    assert second.split("→")[0].strip().split()[-1] == start, (after_first, second)
+
+    await page.get_by_role("button", name="End session").last.click()
+    await expect(page.get_by_text("Turns you tried again")).to_be_visible(timeout=30000)
+    tried = page.get_by_text("you tried").last
+    await expect(tried).to_contain_text(lines[1][:20])
+    await page.set_viewport_size({"width": 1280, "height": 2600})
+    await page.wait_for_timeout(800)
+    await page.screenshot(path=str(ARTIFACTS / "07-debrief-both-tries.png"))

@@ -9,6 +9,7 @@ import chainlit as cl
 from sparring.transcript import Transcript
 from sparring.ui import render
 from sparring.ui.state import AppState, Live, save
+from sparring.ui.turns import REWIND_ACTION
 
 log = logging.getLogger("sparring.ui")
 
@@ -57,6 +58,10 @@ async def end_session(app: AppState, live: Live) -> None:
         for action in live.end_action_for.actions:
             await action.remove()
         live.end_action_for.actions = []
+    for steps in live.turn_steps.values():  # the conversation is over: nothing to go back to
+        for step in steps:
+            for action in [a for a in getattr(step, "actions", []) if a.name == REWIND_ACTION]:
+                await action.remove()
     await cl.Message(content=render.chat_markdown(markdown), author="Sparring",
                      elements=render.debrief_elements(transcript, debrief)).send()
     live.stored.ended = True

@@ -148,6 +148,17 @@ async def on_retry_action(app: AppState, action: cl.Action) -> None:
         await play_turn(app, live, text, action.payload.get("coach_id"))
 
 
+async def on_rewind_action(app: AppState, action: cl.Action) -> None:
+    from sparring.ui.rewind import rewind_to
+
+    live = get_live()
+    turn = action.payload.get("turn")
+    if live is None or not isinstance(turn, int):
+        return
+    async with live.lock:
+        await rewind_to(app, live, turn)
+
+
 async def on_settings_update(app: AppState, values: dict[str, Any]) -> None:
     live = get_live()
     if live is None:

@@ -98,6 +98,8 @@ class Live:
     named: bool = False
     unsaved: bool = False  # the last save failed; the coach has been told
     warmup: asyncio.Task[bool] | None = None
+    #: what each turn put on screen (the coach's message, the note, the reply), to take back
+    turn_steps: dict[int, list[cl.Message | cl.Step]] = field(default_factory=dict)
 
     def sync(self) -> None:
         """Copy the engine's transcript into the stored record before saving."""

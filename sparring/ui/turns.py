@@ -27,6 +27,7 @@ log = logging.getLogger("sparring.ui")
 
 END_ACTION = "end_session"
 RETRY_ACTION = "retry_turn"
+REWIND_ACTION = "rewind_turn"
 #: The engine's Reset reason when the model failed mid-reply (sparring/engine/stream.py).
 MODEL_ERROR = "model_error"
 INTERRUPTED = "*(cut off — the model failed mid-reply; this is not part of the conversation)*"
@@ -50,6 +51,11 @@ def starter_actions(lines: list[str], limit: int = 3) -> list[cl.Action]:
     ]
 
 
+def rewind_action(turn: int) -> cl.Action:
+    return cl.Action(name=REWIND_ACTION, payload={"turn": turn}, label="Try this turn again",
+                     icon="undo-2", tooltip="Go back to before your line and say it another way")
+
+
 def retry_action(text: str, coach_id: str | None) -> cl.Action:
     return cl.Action(name=RETRY_ACTION, payload={"text": text, "coach_id": coach_id},
                      label="Retry", icon="rotate-ccw", tooltip="Send the same line again")
@@ -58,9 +64,10 @@ def retry_action(text: str, coach_id: str | None) -> cl.Action:
 async def move_end_action(live: Live, message: cl.Message) -> None:
     """Keep a single End-session button, on the newest manager reply."""
     if live.end_action_for is not None:
-        for action in live.end_action_for.actions:
+        ends = [a for a in live.end_action_for.actions if a.name == END_ACTION]
+        for action in ends:
             await action.remove()
-        live.end_action_for.actions = []
+        live.end_action_for.actions = [a for a in live.end_action_for.actions if a.name != END_ACTION]
     live.end_action_for = message
 
 
@@ -97,6 +104,8 @@ async def _judge_later(app: AppState, live: Live, note: cl.Step | None, index_hi
     if not record_box:
         return  # the turn failed; nothing to refine
     record = record_box[0]
+    if not any(t is record for t in live.session.transcript.turns):
+        return  # the coach has gone back before this turn meanwhile
     if result.source != "rules":
         live.stored.judge_codes[record.index] = result.codes
         await save(live)
@@ -157,8 +166,9 @@ async def play_turn(app: AppState, live: Live, text: str, coach_id: str | None) 
         reply.elements = [cast(Any, meter)]
         live.meters.append(meter)
     await move_end_action(live, reply)
-    reply.actions = [end_action()]
+    reply.actions = [end_action(), rewind_action(record.index)]
     await reply.send()
+    live.turn_steps[record.index] = [s for s in (_coach_message(coach_id), note, reply) if s is not None]
 
     if note is not None and await _sent(note_sent):
         note.output = render.feedback_note(record.codes)
@@ -173,6 +183,16 @@ async def play_turn(app: AppState, live: Live, text: str, coach_id: str | None) 
         live.warmup = asyncio.create_task(live.session.warm_up())
     await save(live)
     return record
+
+
+def _coach_message(coach_id: str | None) -> cl.Message | None:
+    """The coach's own message object (Chainlit keeps it per chat), so it can be taken back."""
+    if coach_id is None:
+        return None
+    from chainlit.chat_context import chat_context
+
+    return next((m for m in chat_context.get() if m.id == coach_id), None) or cl.Message(
+        content="", id=coach_id, type="user_message")
 
 
 async def _sent(task: asyncio.Task[Any] | None) -> bool:
