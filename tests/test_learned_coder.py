@@ -173,3 +173,26 @@ def test_broken_weights_fall_back_to_the_rules_with_a_warning(
     assert isinstance(fallback, RulesCoder)
     assert "rules alone" in caplog.text
     load_heads.cache_clear()
+
+
+def test_advice_after_asking_permission_does_not_harden_the_manager(coder: LearnedCoder) -> None:
+    from sparring.engine.dynamics import compute_delta
+    from sparring.persona.loader import load_personas
+    from sparring.settings import load_settings
+    from sparring.transcript import ManagerState
+
+    context = "The weekly report eats my whole Friday."
+    advice = "One option is to block Friday mornings for the report."
+    asked = coder.code("Would it help if I shared what has worked for other managers? " + advice, context)
+    unasked = coder.code("Block Friday mornings for the report.", context)
+    assert not asked.directive and asked.goal_cocreation
+    assert unasked.directive
+    for persona in load_personas(load_settings().personas_dir).values():
+        state = ManagerState(resistance=6.0)
+        assert compute_delta(asked, persona.dynamics, "realistic", state).applied <= 0, persona.id
+        assert compute_delta(unasked, persona.dynamics, "realistic", state).applied > 0, persona.id
+
+
+def test_leaving_the_choice_to_the_manager_counts_as_cocreation(coder: LearnedCoder) -> None:
+    codes = coder.code("It's your call how we use this hour.", "I've got forty minutes, tops.")
+    assert codes.goal_cocreation and not codes.directive
