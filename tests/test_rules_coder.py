@@ -213,3 +213,34 @@ def test_empty_and_blank_turns_get_no_codes(coder: RulesCoder) -> None:
 def test_curly_quotes_and_british_spelling(coder: RulesCoder) -> None:
     codes = code(coder, "You’ll need to prioritise the audit. What’s stopping you?", APP)
     assert codes.directive and codes.question == "open"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sort of an escape from a week that never lets up.",  # a hedge, not the verb "sort"
+        "So let me make sure that I understand what the rota looks like.",
+        "You've been handling it in the best way you can.",
+    ],
+)
+def test_hedges_and_checking_understanding_are_not_advice(coder: RulesCoder, text: str) -> None:
+    assert not code(coder, text, SHIFTS).directive
+
+
+def test_a_bare_should_is_advice_even_in_a_line_that_echoes_the_manager(coder: RulesCoder) -> None:
+    context = "I cancelled my one-to-ones again because the launch slipped."
+    codes = code(coder, "You should stop cancelling your one-to-ones because of the launch.", context)
+    assert codes.directive and codes.reflection is None
+
+
+def test_saying_what_they_feel_is_not_praise(coder: RulesCoder) -> None:
+    assert not code(coder, "You really feel like you need that quiet hour back.", SHIFTS).affirmation
+
+
+def test_long_fronted_open_question(coder: RulesCoder) -> None:
+    text = "If we could change one thing over the next month that would make a real difference for you, what would it be?"
+    assert code(coder, text).question == "open"
+
+
+def test_agreeing_a_next_step_together_is_cocreation(coder: RulesCoder) -> None:
+    assert code(coder, "How about we agree what you'll try this week and check in on Friday?", APP).goal_cocreation

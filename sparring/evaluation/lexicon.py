@@ -137,7 +137,8 @@ EMPATHY = _rx(
 )
 
 AFFIRMATION = _rx(
-    r"\byou(?:'ve| have)? (?:clearly|obviously|really|genuinely)\b(?! (?:need|should|have to|must))",
+    r"\byou(?:'ve| have)? (?:clearly|obviously|really|genuinely)\b(?! (?:need|should|have to|must|feel|felt|want|"
+    r"wanted|wish|hope|don't|didn't|do not|like|liked|mentioned|seem|sound|believe|worry|care|enjoy|miss))",
     r"\b(?:it )?says (?:a lot|something (?:good|positive))\b", r"\bcredit to you\b",
     r"\bimpressive\b", r"\b(?:a|real|your) strength\b|\bstrengths\b",
     r"\byou know (?:this|them|it|teams|your (?:team|people|stuff)|the \w+)(?: \w+)? (?:far |much |a lot )?better\b",
@@ -189,9 +190,10 @@ GOAL = _rx(
 )
 
 DIRECTIVE = _rx(
-    r"\byou(?:'ll| will)? (?:really |just |probably |definitely |still )?(?:should|need to|need (?:a|an)|have to|must|"
+    r"\b(?<!what )(?<!how )(?<!where )you(?:'ll| will)? (?:really |just |probably |definitely |still )?(?:should|need to|need (?:a|an)|have to|must|"
     r"ought to|'d better|had better|just have to|gotta|got to)\b(?! have (?:been|\w+ed|done|dealt|known))",
-    r"\byou'll have to\b", r"\bmake sure (?:you|that)\b", r"\bthe (?:best|right|only) (?:approach|way|thing)\b",
+    r"\byou'll have to\b", r"\b(?<!let me )(?<!want to )(?<!just to )make sure (?:you|that)\b",
+    r"\bthe (?:best|right|only) (?:approach|way|thing)\b(?! (?:you|they|we|i) (?:can|could|knew|know))",
     r"\bthe (?:trick|key|answer|solution) is\b", r"\bit's the only way\b", r"\bwhat you need (?:is|to do)\b",
     r"\bi(?:'d| would) (?:recommend|suggest|advise)\b", r"\bi (?:recommend|suggest|advise)\b",
     r"\bit's in your interest\b", r"\bplease just\b", r"\bif i were you\b", r"\bin your (?:shoes|position),? i'd\b",

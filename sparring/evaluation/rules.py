@@ -28,6 +28,7 @@ from sparring.evaluation.sentences import (
 
 _LEAD = re.compile(r"^(?:(?:so|and|but|ok|okay|well|then|now|honestly|look|just|maybe|perhaps|please|"
                    r"really|seriously|frankly|first|basically|instead)\b[,:]?\s*)+")
+_HEDGE_HEAD = re.compile(r"^(?:sort|kind) of\b")  # "Sort of an escape": a hedge, not the verb "sort"
 _NOUN_USE = re.compile(r"^\w+ (?:is|was|are|were|has|had|seems|sounds|feels|looks|went|'s)\b")
 _SOFT_EMPATHY = re.compile(r"^(?:i get (?:that|it)|i understand|i hear you|fair enough)\b")
 _PERSPECTIVE = re.compile(r"^(?:so,? )?(?:in your (?:view|eyes|mind)|for you|from (?:where you sit|your side))\b")
@@ -40,7 +41,7 @@ _OBS_DETAIL = re.compile(r"\d|\b(?:two|three|four|five|six|seven|twice|times|las
 def imperative(low: str) -> str | None:
     """The verb that opens an imperative sentence ('Push one back', "Don't worry about it"), if any."""
     head = _LEAD.sub("", low)
-    if lx.INVITING_IMPERATIVE.match(head) or _NOUN_USE.match(head):
+    if lx.INVITING_IMPERATIVE.match(head) or _NOUN_USE.match(head) or _HEDGE_HEAD.match(head):
         return None
     m = re.match(r"^(?:(don't|never|do not)\s+)?([a-z']+)\b", head)
     if not m:
