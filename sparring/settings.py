@@ -8,6 +8,7 @@ key we send. `OPENAI_API_KEY` is only a fallback for the hosted provider.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -90,6 +91,12 @@ class Settings(BaseSettings):
     )
     users: str | None = Field(
         None, description="Password-login users as 'name:hash' entries, comma-separated (instead of users_file)."
+    )
+    json_format: Literal["auto", "json_schema", "schema", "object", "none"] = Field(
+        "auto",
+        description="How the judge asks an OpenAI-compatible endpoint for JSON: 'json_schema' "
+        "(OpenAI, vLLM, Ollama), 'schema' (json_object plus a schema: llama.cpp servers), 'object' "
+        "(JSON mode only). auto: json_schema for OpenAI, schema when SPARRING_BASE_URL is set.",
     )
     speaking: str = Field(
         "auto",

@@ -127,15 +127,19 @@ def judge_schema() -> dict[str, Any]:
     return JudgeOutput.model_json_schema()
 
 
-def response_kwargs(model: BaseChatModel) -> dict[str, Any]:
+def response_kwargs(model: BaseChatModel, settings: Settings | None = None) -> dict[str, Any]:
     """Call kwargs that ask this kind of model for JSON.
 
-    llama.cpp enforces a schema as a grammar, which is what keeps a 135M model
-    on track; OpenAI-compatible endpoints only promise JSON; the fake takes nothing.
+    llama.cpp enforces a schema as a grammar, which is what keeps a 135M model on track;
+    an OpenAI-compatible endpoint gets the schema in the form it takes (the profile's
+    `json_mode`, SPARRING_JSON_FORMAT); the fake takes nothing.
     """
-    mode = profile_of(model).json_mode
+    mode = profile_of(model, settings).json_mode
     if mode == "schema":
         return {"response_format": {"type": "json_object", "schema": judge_schema()}}
+    if mode == "json_schema":
+        return {"response_format": {"type": "json_schema",
+                                    "json_schema": {"name": "turn_codes", "schema": judge_schema()}}}
     if mode == "object":
         return {"response_format": {"type": "json_object"}}
     return {}
@@ -231,7 +235,7 @@ class LLMJudge:
         self.attempts = attempts
         self.mode = mode
         self._chain: Runnable[LanguageModelInput, str] = (
-            model.bind(**(response_kwargs(model) if bind is None else bind)) | StrOutputParser()
+            model.bind(**(response_kwargs(model, settings) if bind is None else bind)) | StrOutputParser()
         )
 
     def messages(self, text: str, context: str | None) -> list[BaseMessage]:

@@ -35,9 +35,10 @@ class ModelProfile:
     #: one call at a time (one in-process runtime): run eval cases serially, and let the
     #: turn judge wait for the reply instead of queueing in front of it
     serial: bool = False
-    #: how to ask it for JSON: "schema" (a grammar from a JSON schema: llama.cpp),
-    #: "object" (OpenAI-style JSON mode), "none" (it answers as scripted)
-    json_mode: Literal["schema", "object", "none"] = "object"
+    #: how to ask it for JSON: "json_schema" (OpenAI's structured output, also vLLM and
+    #: Ollama), "schema" (json_object plus a schema, a grammar in llama.cpp and its servers),
+    #: "object" (JSON mode only), "none" (it answers as scripted)
+    json_mode: Literal["json_schema", "schema", "object", "none"] = "object"
     #: the turn judge's codes are worth asking for beside the rules
     judges: bool = True
     #: it can grade the meaning of a reply against a rubric
@@ -83,7 +84,7 @@ def profile_for(spec: str, settings: Settings | None = None) -> ModelProfile:
     """The profile of a model spec (`local`, `fake`, `openai:<model>`), after any
     `SPARRING_SPEAKING` override."""
     base = FAMILIES.get(family(spec), CAPABLE)
-    return _override(base, settings)
+    return _json_format(_override(base, settings), spec, settings)
 
 
 def spec_of(model: BaseChatModel) -> str:
@@ -95,6 +96,19 @@ def spec_of(model: BaseChatModel) -> str:
 def profile_of(model: BaseChatModel, settings: Settings | None = None) -> ModelProfile:
     """The profile of an already built chat model."""
     return profile_for(spec_of(model), settings)
+
+
+def _json_format(base: ModelProfile, spec: str, settings: Settings | None) -> ModelProfile:
+    """OpenAI takes `json_schema`; llama-cpp-python's server rejects it (it takes a schema
+    inside `json_object`, as llama.cpp's own server also does), so an endpoint of one's own
+    gets `schema` unless SPARRING_JSON_FORMAT says otherwise."""
+    if settings is None:
+        return base
+    if settings.json_format != "auto":
+        return replace(base, json_mode=settings.json_format)
+    if family(spec) == "openai":
+        return replace(base, json_mode="schema" if settings.base_url else "json_schema")
+    return base
 
 
 def _override(base: ModelProfile, settings: Settings | None) -> ModelProfile:
