@@ -1,4 +1,5 @@
-"""The HTML report: one self-contained page with every case and its transcript.
+"""The HTML report: one self-contained page with every case and its transcript
+(`templates/report.html.j2`).
 
 Everything from suites, models and transcripts is escaped, and a strict
 Content-Security-Policy (no scripts, no remote loads) backs that up: a reply
@@ -8,11 +9,14 @@ the file can be attached to a CI run and opened anywhere.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
-from sparring.evals.results import CaseRun, Check, RunResult, SuiteResult
-from sparring.transcript import Transcript
+import jinja2
+from markupsafe import Markup
+
+from sparring.evals.results import RunResult
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -30,87 +34,27 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d0d7de;paddi
 """
 
 
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+def _escape(value: object) -> Markup:
+    """Escape every value as `html.escape` does (the report's bytes did not change when it
+    moved to a template); macro output is already Markup and passes as it is."""
+    return value if isinstance(value, Markup) else Markup(escape(str(value), quote=True))
 
 
-def _badge(status: str) -> str:
-    return f'<span class="badge {_e(status)}">{_e(status)}</span>'
-
-
-def _transcript(t: Transcript) -> str:
-    name = _e(t.persona_name)
-    out = [f'<div class="turn"><span class="who">{name}</span> {_e(t.opening)}</div>']
-    for turn in t.turns:
-        out.append(f'<div class="turn"><span class="who">Coach</span> {_e(turn.coach)}</div>')
-        out.append(f'<div class="turn"><span class="who">{name}</span> {_e(turn.manager)}</div>')
-        extra = f" · revealed {_e(', '.join(turn.revealed_now))}" if turn.revealed_now else ""
-        extra += " · fallback line" if turn.fallback else ""
-        out.append(f'<div class="meta">resistance {turn.resistance_before:.1f} → {turn.resistance_after:.1f}'
-                   f" · move {_e(turn.move.value)}{extra}</div>")
-    return "\n".join(out)
-
-
-def _check(c: Check) -> str:
-    where = f"turn {c.turn}" if c.turn is not None else "end"
-    note = f' <span class="skip">{_e(c.note)}</span>' if c.note else ""
-    head = f"<li>{_badge(c.status)} {_e(c.name)} ({where}){note}"
-    if c.status == "pass":
-        return head + f' <span class="skip">{_e(c.expected)}</span></li>'
-    return head + (f'<div class="diff"><span class="exp">- expected: {_e(c.expected)}</span>\n'
-                   f'<span class="got">+ got:      {_e(c.got)}</span></div></li>')
-
-
-def _run(run: CaseRun) -> str:
-    title = f"{run.case} · {run.model}" + (f" · run {run.repeat + 1}" if run.repeat else "")
-    parts = [f'<section class="case" id="{_e(run.suite)}--{_e(run.case)}--{run.repeat}">',
-             f"<h3>{_badge(run.status)} {_e(title)} <small>{run.seconds:.2f}s</small></h3>"]
-    if run.error:
-        parts.append(f'<div class="diff error">{_e(run.error)}</div>')
-    if run.coach_text is not None:
-        parts.append(f'<div class="turn"><span class="who">Context</span> {_e(run.context or "—")}</div>')
-        parts.append(f'<div class="turn"><span class="who">Coach</span> {_e(run.coach_text)}</div>')
-    if run.transcript is not None:
-        parts.append(_transcript(run.transcript))
-    if run.checks:
-        parts.append("<ul>" + "".join(_check(c) for c in run.checks) + "</ul>")
-    if run.debrief is not None:
-        parts.append(f"<details><summary>debrief</summary><pre>{_e(run.debrief)}</pre></details>")
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _suite(s: SuiteResult) -> str:
-    parts = [f'<h2 id="{_e(s.name)}">{_badge(s.status)} {_e(s.name)} <small>({_e(s.kind)}, {_e(s.path)}, '
-             f"model {_e(', '.join(s.models))})</small></h2>"]
-    parts += [f'<p class="skip">{_e(n)}</p>' for n in s.notes]
-    if s.cases:
-        rows = "".join(f"<tr><td>{_e(c.case)}</td><td>{_e(c.model)}</td><td>{_badge(c.status)}</td>"
-                       f"<td>{c.passed}/{c.runs} ({c.pass_rate:.0%})</td></tr>" for c in s.cases)
-        parts.append(f"<table><tr><th>case</th><th>model</th><th>status</th><th>passed</th></tr>{rows}</table>")
-    if s.thresholds:
-        rows = "".join(f"<tr><td>{_e(t.name)}</td><td>≥ {t.expected:g}</td><td>{t.got:.3f}</td>"
-                       f"<td>{_badge(t.status)}</td></tr>" for t in s.thresholds)
-        parts.append(f"<table><tr><th>metric</th><th>threshold</th><th>got</th><th></th></tr>{rows}</table>")
-    if s.metrics_table:
-        parts.append(f"<details><summary>metrics</summary><pre>{_e(s.metrics_table)}</pre></details>")
-    parts += [_run(r) for r in s.runs]
-    return "\n".join(parts)
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("sparring.evals", "templates"),
+        autoescape=True,
+        finalize=_escape,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("report.html.j2")
 
 
 def render_html(result: RunResult) -> str:
-    counts = result.counts
-    summary = " · ".join(f"{n} {k}" for k, n in counts.items() if n)
-    body = "\n".join(_suite(s) for s in result.suites)
-    return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        "<title>Sparring eval report</title>"
-        f"<style>{STYLE}</style></head><body>"
-        f"<h1>Sparring eval report</h1><p>{_e(summary)} · {result.seconds:.1f}s · "
-        f"concurrency {result.concurrency} · repeat {result.repeat} · cache {'on' if result.cache else 'off'}</p>"
-        f"{body}</body></html>\n"
-    )
+    summary = " · ".join(f"{n} {k}" for k, n in result.counts.items() if n)
+    return _template().render(result=result, csp=CSP, style=STYLE, summary=summary)
 
 
 def write_html(result: RunResult, path: Path) -> None:
