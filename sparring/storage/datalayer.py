@@ -21,6 +21,13 @@ from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from sparring.storage.files import LocalStorageClient
 from sparring.storage.outbox import ATTEMPTS, DatabaseUnavailable, Outbox, Pending
@@ -124,26 +131,24 @@ class SparringDataLayer(SQLAlchemyDataLayer):
             await self._queue("statement", self._replayable(query, parameters))
             return None  # never overtake an older queued write
         attempts = tracked or WRITE_ATTEMPTS
-        for attempt in range(attempts):
-            async with self.async_session() as session:
-                try:
-                    await session.begin()
-                    result = await session.execute(text(query), parameters)
-                    await session.commit()
-                    if result.returns_rows:
-                        rows = self.clean_result([dict(row._mapping) for row in result.fetchall()])
-                        return rows if isinstance(rows, list) else None
-                    return int(result.rowcount)
-                except SQLAlchemyError as exc:  # parameters are hidden (see __init__)
-                    with contextlib.suppress(Exception):
-                        await session.rollback()
-                    if not _transient(exc):
-                        log.warning("database statement failed: %s", exc)
-                        return None
-                    log.warning("database busy or unreachable (try %d of %d): %s",
-                                attempt + 1, attempts, type(exc).__name__)
-            if attempt + 1 < attempts:
-                await asyncio.sleep(RETRY_PAUSE_S * 2**attempt)
+
+        def busy(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            log.warning("database busy or unreachable (try %d of %d): %s",
+                        state.attempt_number, attempts, type(error).__name__)
+
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(attempts), wait=wait_exponential(multiplier=RETRY_PAUSE_S),
+                retry=retry_if_exception(lambda e: isinstance(e, SQLAlchemyError) and _transient(e)),
+                after=busy, reraise=True,
+            ):
+                with attempt:
+                    return await self._statement(query, parameters)
+        except SQLAlchemyError as exc:  # parameters are hidden (see __init__)
+            if not _transient(exc):
+                log.warning("database statement failed: %s", exc)
+                return None
         if tracked:
             raise DatabaseUnavailable  # the write this statement belongs to is queued whole
         if _is_write(query):
@@ -151,6 +156,22 @@ class SparringDataLayer(SQLAlchemyDataLayer):
         else:
             log.error("database read failed after %d tries", attempts)
         return None
+
+    async def _statement(self, query: str, parameters: dict[str, Any]) -> list[dict[str, Any]] | int | None:
+        """One try: the statement in its own transaction, rolled back if it fails."""
+        async with self.async_session() as session:
+            try:
+                await session.begin()
+                result = await session.execute(text(query), parameters)
+                await session.commit()
+            except SQLAlchemyError:
+                with contextlib.suppress(Exception):
+                    await session.rollback()
+                raise
+            if result.returns_rows:
+                rows = self.clean_result([dict(row._mapping) for row in result.fetchall()])
+                return rows if isinstance(rows, list) else None
+            return int(result.rowcount)
 
     def _replayable(self, query: str, parameters: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
         saved = copy.deepcopy(parameters)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import chainlit as cl
 from chainlit.data import get_data_layer
 from langchain_core.language_models import BaseChatModel
+from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_exponential
 
 from sparring.persona.loader import load_personas
 from sparring.persona.model import Persona
@@ -175,21 +176,26 @@ async def save(live: Live) -> bool:
         return True
     live.sync()
     thread_id = cl.context.session.thread_id
-    for attempt in range(SAVE_ATTEMPTS):
-        try:
-            await store.save(thread_id, current_user(), live.stored)
-        except Exception as exc:
-            # The exception type only: the message may quote the record (the coach's words).
-            log.warning("saving practice session %s failed (try %d of %d): %s", thread_id,
-                        attempt + 1, SAVE_ATTEMPTS, type(exc).__name__)
-            if attempt + 1 < SAVE_ATTEMPTS:
-                await asyncio.sleep(SAVE_PAUSE_S * 2**attempt)
-            continue
+
+    def failed(state: RetryCallState) -> None:
+        # The exception type only: the message may quote the record (the coach's words).
+        error = state.outcome.exception() if state.outcome else None
+        log.warning("saving practice session %s failed (try %d of %d): %s", thread_id,
+                    state.attempt_number, SAVE_ATTEMPTS, type(error).__name__)
+
+    try:
+        async for attempt in AsyncRetrying(stop=stop_after_attempt(SAVE_ATTEMPTS),
+                                           wait=wait_exponential(multiplier=SAVE_PAUSE_S),
+                                           after=failed, reraise=True):
+            with attempt:
+                await store.save(thread_id, current_user(), live.stored)
+    except Exception:
+        log.error("could not save practice session %s; it stays in memory", thread_id)
+    else:
         if live.unsaved:
             live.unsaved = False
             await cl.Message(content=SAVE_RECOVERED, author="Sparring").send()
         return True
-    log.error("could not save practice session %s; it stays in memory", thread_id)
     if not live.unsaved:
         live.unsaved = True
         await cl.Message(content=SAVE_FAILED, author="Sparring").send()
