@@ -11,20 +11,13 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparring.evaluation import scheme
+
 QuestionCode = Literal["open", "closed"]
 ReflectionCode = Literal["simple", "complex"]
 
-#: Boolean codes, in the order reports show them.
-FLAGS: tuple[str, ...] = (
-    "empathy",
-    "affirmation",
-    "goal_cocreation",
-    "neutral_observation",
-    "directive",
-    "arguing",
-    "judging",
-    "pulling_rank",
-)
+#: Boolean codes, in the order reports show them (defined once in `scheme.py`).
+FLAGS: tuple[str, ...] = scheme.FLAGS
 
 
 class TurnCodes(BaseModel):
