@@ -139,3 +139,17 @@ def test_debrief_out_to_a_folder_that_does_not_exist_is_one_clear_error(tmp_path
                                 input="What matters most to you this quarter?\n/end\n")
     assert result.exit_code == 2
     assert f"Could not write the debrief to {bad}" in result.output
+
+
+def test_a_manager_who_walks_out_ends_the_talk_until_the_coach_goes_back() -> None:
+    pushes = ["You need to get on board with Drive Forward.", "HR expects results, so do what I say.",
+              "You should just delegate more.", "You have to stop moaning and change."]
+    script = "\n".join([*pushes, "/undo", "What would make this hour worth it for you?", "/quit"]) + "\n"
+    result = CliRunner().invoke(chat, ["--model", "fake", "--difficulty", "hard", "--show-state"], input=script)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    walked = out.index("Graham Whitfield has ended the conversation. /undo")
+    assert "move end_conversation" in out[:walked]
+    assert "Press Enter to send the same line again" not in out, "a walk-out is not a model failure"
+    assert out.count("[resistance") == 4, "the line typed after the walk-out went to no one"
+    assert "Took back turn 3." in out and "You practised 3 turns" in out

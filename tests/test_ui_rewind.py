@@ -87,3 +87,26 @@ async def test_go_back_two_turns_take_another_branch_and_resume_it(tmp_path: Pat
             assert LINES[1] in debrief and INSTEAD in debrief
         finally:
             await resumed.close()
+
+
+async def test_a_walk_out_at_hard_is_said_plainly_and_going_back_reopens_the_talk(tmp_path: Path) -> None:
+    persona = load_personas(ROOT / "personas")[PERSONA]
+    pushes = ["You need to get on board with Drive Forward.", "HR expects results, so do what I say.",
+              "You should just delegate more."]
+    with running(tmp_path) as srv:
+        client = await ChatClient(srv, await login(srv), profile=PERSONA).connect()
+        try:
+            await client.change_settings({"difficulty": "hard", "live_feedback": True, "show_meter": True})
+            turns = [await client.send(line) for line in pushes]
+            notice = [m["output"] for m in messages(turns[-1], author="Sparring")]
+            assert any(f"{persona.name} has ended the conversation" in n for n in notice), notice
+            refused = await client.send("Sorry, can we start again?")
+            assert any("has ended the conversation" in m["output"] for m in messages(refused))
+            assert not [e for e, _ in refused if e == "stream_token"]
+            button = rewind_button(turns[-1], 3)
+            await client.action("rewind_turn", button["payload"], button["forId"])
+            await client.wait_for(lambda e, d: e == "new_message" and "Back to before turn 3" in d.get("output", ""))
+            again = await client.send("What would make this hour worth it for you?")
+            assert [m for m in messages(again, author=persona.name) if m["output"].strip()]
+        finally:
+            await client.close()

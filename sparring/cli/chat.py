@@ -17,6 +17,7 @@ import click
 
 from sparring.errors import USER_FACING
 from sparring.persona.model import DIFFICULTIES, Difficulty
+from sparring.providers.errors import ModelError
 from sparring.transcript import TurnRecord
 
 if TYPE_CHECKING:
@@ -130,18 +131,26 @@ def _interactive(session: PracticeSession, show_state: bool, debrief_out: Path |
                 continue
             if not line.strip():
                 continue
+            if session.state.ended:  # the manager walked out: only /undo or /end make sense
+                click.secho(f"({name} has ended the conversation. /undo to try your last line "
+                            "another way, /end for your debrief.)", fg="yellow")
+                continue
             try:
                 runner.run(_stream_reply(session, line, name, show_state))
                 failed = ""
                 judged = runner.run(coaching.judge_turn())
                 if judged and show_state:
                     click.secho(f"[judge: {judged}]", dim=True)
+                if session.state.ended:
+                    click.secho(f"({name} has ended the conversation. /undo to try your last line "
+                                "another way, /end for your debrief.)", fg="yellow")
                 _warm_up_in_background(session)
             except USER_FACING as exc:  # e.g. the model failed: the conversation is kept
-                failed = line
                 click.echo("")
                 click.secho(f"{exc}", fg="yellow", err=True)
-                click.secho("(Press Enter to send the same line again.)", dim=True)
+                if isinstance(exc, ModelError):  # worth trying again; a bad line is not
+                    failed = line
+                    click.secho("(Press Enter to send the same line again.)", dim=True)
             except KeyboardInterrupt:
                 click.echo("")
                 break

@@ -93,8 +93,19 @@ async def on_message(app: AppState, message: cl.Message) -> None:
         return
     async with live.lock:  # an empty line is answered by play_turn with what to do
         record = await play_turn(app, live, text, message.id)
-        if record is not None and not live.named:
-            live.named = await _name_thread(live)
+        await _after_turn(live, record is not None)
+
+
+async def _after_turn(live: Live, replied: bool) -> None:
+    """Name the history entry once; say so plainly when the manager has walked out (hard)."""
+    if not replied:
+        return
+    if not live.named:
+        live.named = await _name_thread(live)
+    if live.session.state.ended:
+        await _say(f"**{live.persona.name} has ended the conversation.** Press **End session** for "
+                   "your debrief, or **Try this turn again** under an earlier reply to see what "
+                   "else you could have said.")
 
 
 async def _name_thread(live: Live) -> bool:
@@ -134,8 +145,7 @@ async def on_starter_action(app: AppState, action: cl.Action) -> None:
     said = await cl.Message(content=text, author=current_user(), type="user_message").send()
     async with live.lock:
         record = await play_turn(app, live, text, said.id)
-        if record is not None and not live.named:
-            live.named = await _name_thread(live)
+        await _after_turn(live, record is not None)
 
 
 async def on_retry_action(app: AppState, action: cl.Action) -> None:
@@ -145,7 +155,8 @@ async def on_retry_action(app: AppState, action: cl.Action) -> None:
         return
     await action.remove()
     async with live.lock:
-        await play_turn(app, live, text, action.payload.get("coach_id"))
+        record = await play_turn(app, live, text, action.payload.get("coach_id"))
+        await _after_turn(live, record is not None)
 
 
 async def on_rewind_action(app: AppState, action: cl.Action) -> None:
