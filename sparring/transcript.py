@@ -28,6 +28,7 @@ class ManagerState(BaseModel):
         default_factory=list, description="Bank lines already said (or adapted): never said twice."
     )
     past_limit: int = Field(0, description="Turns in a row the manager was pushed past their limit.")
+    pushed: int = Field(0, description="Turns of unasked advice or arguing so far (see policy.COMPLY_AFTER).")
     ended: bool = Field(False, description="The manager ended the conversation.")
 
     @property
@@ -66,6 +67,9 @@ class TurnRecord(BaseModel):
     fallback: bool = Field(False, description="The persona's own example line was used.")
     guard_failures: list[str] = Field(default_factory=list)
     timing: Timing = Field(default_factory=Timing)
+    judged: TurnCodes | None = Field(
+        None, description="The LLM judge's codes for this turn, when it ran and differed from the rules'."
+    )
     state_before: ManagerState | None = Field(
         None, description="The hidden state before this turn, so the coach can go back and try it again."
     )
@@ -92,6 +96,14 @@ class Transcript(BaseModel):
     state: ManagerState
     turns: list[TurnRecord] = Field(default_factory=list)
     branches: list[Branch] = Field(default_factory=list, description="Abandoned branches, oldest first.")
+
+    def best_coded(self) -> Transcript:
+        """The transcript with the judge's codes where it produced them: the debrief scores the
+        best coding available, while each turn keeps the engine's own in `codes`."""
+        if not any(t.judged for t in self.turns):
+            return self
+        turns = [t.model_copy(update={"codes": t.judged or t.codes}) for t in self.turns]
+        return self.model_copy(update={"turns": turns})
 
     def resistance_timeline(self) -> list[float]:
         """Resistance at the start and after each turn."""

@@ -7,6 +7,7 @@ binaries are installed (skipped with the reason otherwise).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -84,7 +85,8 @@ async def test_practice_round_trip_keeps_hidden_state(layer: SparringDataLayer) 
     thread_id, _ = await new_thread(layer, "alice")
     record = StoredPractice(transcript=transcript(), options=PracticeOptions(
         difficulty="hard", live_feedback=False, show_meter=True, model="fake"),
-        judge_codes={1: TurnCodes(question="open", reflection="complex")})
+    )
+    record.transcript.turns[0].judged = TurnCodes(question="open", reflection="complex")
     assert await layer.practice.save(thread_id, "alice", record)
     loaded = await layer.practice.load(thread_id, "alice")
     assert loaded == record
@@ -128,3 +130,13 @@ async def test_chainlit_thread_steps_and_feedback_persist(layer: SparringDataLay
     assert await layer.get_thread(thread_id) is None
     assert await layer.practice.load(thread_id, "carol") is None
     assert await layer.get_thread(other) is not None
+
+
+def test_a_record_saved_with_judge_codes_beside_the_transcript_loads_them_onto_the_turns() -> None:
+    """Sessions stored before the judge's codes lived on each turn still resume and debrief."""
+    record = StoredPractice(transcript=transcript(), options=PracticeOptions()).model_dump(mode="json")
+    record["judge_codes"] = {"1": {"question": "open", "reflection": "complex"}}
+    loaded = StoredPractice.model_validate_json(json.dumps(record))
+    assert loaded.transcript.turns[0].judged == TurnCodes(question="open", reflection="complex")
+    assert loaded.transcript.turns[0].codes.empathy, "the engine's own codes stay"
+    assert loaded.transcript.best_coded().turns[0].codes.reflection == "complex"

@@ -7,12 +7,9 @@ embedded model, whose codes the rules beat), exactly as in the web app.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from sparring.evaluation.codes import TurnCodes
-from sparring.transcript import Transcript
 
 if TYPE_CHECKING:
     from sparring.engine.session import PracticeSession
@@ -22,11 +19,10 @@ if TYPE_CHECKING:
 
 @dataclass
 class Coaching:
-    """One terminal practice's judge codes (by turn) and its judge, if any."""
+    """One terminal practice and its judge, if any (the judge's codes go on each turn record)."""
 
     session: PracticeSession
     judge: LLMJudge | None = None
-    judged: dict[int, TurnCodes] = field(default_factory=dict)
 
     @classmethod
     def around(cls, session: PracticeSession) -> Coaching:
@@ -48,7 +44,7 @@ class Coaching:
             return None
         if result.source == "rules" or result.codes == turn.codes:
             return None
-        self.judged[turn.index] = result.codes
+        turn.judged = result.codes
         from sparring.evaluation.feedback import summary_for
         from sparring.evaluation.texts import load_feedback_tips
 
@@ -61,19 +57,12 @@ class Coaching:
             return "Nothing to take back yet."
         last = turns[-1].index
         self.session.rewind(last)
-        self.judged = {i: c for i, c in self.judged.items() if i < last}
         return f"Took back turn {last}. {self.session.persona.name} is where they were before it: say it another way."
-
-    def judged_transcript(self) -> Transcript:
-        """The transcript with the judge's codes where it produced them (the debrief scores those)."""
-        transcript = self.session.transcript
-        turns = [t.model_copy(update={"codes": self.judged.get(t.index, t.codes)}) for t in transcript.turns]
-        return transcript.model_copy(update={"turns": turns})
 
     async def debrief(self) -> Debrief:
         from sparring.evaluation.debrief import build_debrief, build_debrief_llm
 
-        transcript = self.judged_transcript()
+        transcript = self.session.transcript.best_coded()
         if self.judge is not None:
             return await build_debrief_llm(transcript, self.judge.model, self.session.settings)
         return build_debrief(transcript)

@@ -14,11 +14,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sparring.evaluation.codes import TurnCodes
 from sparring.persona.model import Difficulty
 from sparring.transcript import Transcript
 
@@ -41,12 +40,29 @@ class StoredPractice(BaseModel):
 
     transcript: Transcript
     options: PracticeOptions
-    judge_codes: dict[int, TurnCodes] = Field(
-        default_factory=dict, description="LLM-judge codes by turn index, when the judge ran."
-    )
     ended: bool = False
     debrief_markdown: str | None = None
     debrief: dict[str, Any] | None = Field(None, description="The Debrief as JSON, once ended.")
+
+
+    @model_validator(mode="before")
+    @classmethod
+    def _judge_codes_onto_turns(cls, data: Any) -> Any:
+        """Records saved before the judge's codes lived on each turn kept them beside the
+        transcript as `judge_codes` (turn index -> codes): move them onto their turns."""
+        if not isinstance(data, dict) or "judge_codes" not in data:
+            return data
+        data = dict(data)
+        codes = data.pop("judge_codes") or {}
+        transcript = data.get("transcript")
+        if isinstance(transcript, dict) and codes:
+            turns = [dict(t) for t in transcript.get("turns", [])]
+            for turn in turns:
+                found = codes.get(turn.get("index"), codes.get(str(turn.get("index"))))
+                if found is not None:
+                    turn["judged"] = found
+            data["transcript"] = {**transcript, "turns": turns}
+        return data
 
 
 class PracticeStore:

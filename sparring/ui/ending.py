@@ -6,25 +6,11 @@ import logging
 
 import chainlit as cl
 
-from sparring.transcript import Transcript
 from sparring.ui import render
 from sparring.ui.state import AppState, Live, save
 from sparring.ui.turns import REWIND_ACTION
 
 log = logging.getLogger("sparring.ui")
-
-
-def judged_transcript(live: Live) -> Transcript:
-    """The transcript with the judge's codes where it produced them: the debrief scores
-    the best coding available, while the stored transcript keeps the engine's own."""
-    transcript = live.session.transcript
-    if not live.stored.judge_codes:
-        return transcript
-    turns = [
-        t.model_copy(update={"codes": live.stored.judge_codes.get(t.index, t.codes)})
-        for t in transcript.turns
-    ]
-    return transcript.model_copy(update={"turns": turns})
 
 
 async def end_session(app: AppState, live: Live) -> None:
@@ -44,7 +30,7 @@ async def end_session(app: AppState, live: Live) -> None:
             log.exception("judge task failed before the debrief")
     from sparring.evaluation.debrief import build_debrief, build_debrief_llm
 
-    transcript = judged_transcript(live)
+    transcript = live.session.transcript.best_coded()
     spec = app.judge_spec(live.stored.options.model)
     async with cl.Step(name="Debrief", type="tool", show_input=False) as step:
         step.output = "Reviewing the session…"

@@ -1,8 +1,8 @@
 """"Try this turn again" in the browser: the conversation goes back to before a coach turn.
 
 The engine restores the hidden state stored with that turn; here the turns taken back
-leave the screen (and the stored history), the judge's codes go with them into the
-branch, and the coach is told where the manager stands. The branch stays in the stored
+leave the screen (and the stored history), with the judge's codes on their records, and
+the coach is told where the manager stands. The branch stays in the stored
 practice, so the debrief shows both tries and a resumed chat carries on from the new one.
 """
 
@@ -25,14 +25,10 @@ async def rewind_to(app: AppState, live: Live, turn: int) -> None:
                          "Start a **New chat** to practise again.", author="Sparring").send()
         return
     try:
-        branch = live.session.rewind(turn)
+        live.session.rewind(turn)
     except UserError as exc:
         await cl.Message(content=str(exc), author="Sparring").send()
         return
-    for taken in branch.turns:  # the judge's codes (where it ran) travel with their turn
-        codes = live.stored.judge_codes.pop(taken.index, None)
-        if codes is not None:
-            taken.codes = codes
     removed: set[str] = set()
     for index in sorted(i for i in live.turn_steps if i >= turn):
         for step in live.turn_steps.pop(index):

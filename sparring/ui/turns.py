@@ -107,7 +107,7 @@ async def _judge_later(app: AppState, live: Live, note: cl.Step | None, index_hi
     if not any(t is record for t in live.session.transcript.turns):
         return  # the coach has gone back before this turn meanwhile
     if result.source != "rules":
-        live.stored.judge_codes[record.index] = result.codes
+        record.judged = result.codes
         await save(live)
     if note is not None and result.codes != record.codes:
         note.output = render.feedback_note(result.codes, judged=result.source != "rules")
