@@ -244,3 +244,9 @@ def test_long_fronted_open_question(coder: RulesCoder) -> None:
 
 def test_agreeing_a_next_step_together_is_cocreation(coder: RulesCoder) -> None:
     assert code(coder, "How about we agree what you'll try this week and check in on Friday?", APP).goal_cocreation
+
+
+@pytest.mark.parametrize("text", ["You are the problem here, frankly.", "Frankly, you're the bottleneck.",
+                                  "You're the one holding them back."])
+def test_calling_the_manager_the_problem_is_judging(text: str) -> None:
+    assert RulesCoder().code(text, None).judging

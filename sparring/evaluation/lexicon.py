@@ -254,6 +254,9 @@ JUDGING = _rx(
     r"\bthat's a pattern\b", r"\byou always\b", r"\byou never\b",
     r"\byou should have (?:\w+ed|done|dealt|known|thought|been)\b", r"\bpart of why we're here\b",
     r"\bpart of the (?:reason|problem)\b", r"\bno need to be\b", r"\bmicromanag\w*\b", r"\bbrushing it off\b",
+    r"\byou(?:'re| are) (?:(?:really|honestly|frankly|just|simply),? )?(?:the|your own) (?:problem|issue|bottleneck|"
+    r"obstacle|blocker)\b", r"\byou(?:'re| are) (?:(?:really|honestly|frankly|just|simply),? )?(?:the one|what's) "
+    r"(?:holding|getting in)\b",
 )
 
 PULLING_RANK = _rx(
