@@ -16,6 +16,7 @@ prefix reuse and warm-up between turns work exactly as they did in-process.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import signal
@@ -143,11 +144,10 @@ class LocalRuntime:
     def close(self) -> None:
         with self.lock:
             if self._conn is not None and self.alive():
-                try:
+                with contextlib.suppress(OSError, subprocess.TimeoutExpired):
                     self._conn.send(("exit", None))
-                    self._proc.wait(timeout=5) if self._proc else None
-                except (OSError, subprocess.TimeoutExpired):
-                    pass
+                    if self._proc is not None:
+                        self._proc.wait(timeout=5)
             self._stop()
 
     # -- calls (caller holds the lock) --------------------------------------------------------
@@ -177,9 +177,18 @@ class LocalRuntime:
                 yield answer
         finally:
             if not finished and self._conn is conn:  # the reader stopped early: end the stream
-                conn.send(("cancel", None))
-                while self._receive(conn)[0] != "done":
-                    pass  # the rest of the stream, and progress reports
+                self._cancel(conn)
+
+    def _cancel(self, conn: Connection) -> None:
+        """Stop a stream nobody reads any more and drop its rest, so the next call starts in step."""
+        try:
+            conn.send(("cancel", None))
+            while self._receive(conn)[0] != "done":
+                pass  # the rest of the stream, and progress reports
+        except OSError:
+            self._failed("died")  # restarts it; nobody is waiting for this call's answer
+        except ModelUnavailable:
+            pass  # _receive found it dead or hung and has already restarted it
 
     def _receive(self, conn: Connection) -> tuple[str, Any]:
         if not conn.poll(self.timeout):
