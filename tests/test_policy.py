@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from builders import build_persona
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sparring.engine.dynamics import apply_codes
-from sparring.engine.policy import Decision, choose_move, commit
+from sparring.engine.policy import Decision, choose_move, commit, comply_chance
+from sparring.engine.replay import replay
 from sparring.evaluation.codes import TurnCodes
+from sparring.persona.loader import load_personas
 from sparring.persona.model import Move, Persona
+from sparring.settings import ROOT
 from sparring.transcript import ManagerState
 
 OPEN = TurnCodes(question="open")
@@ -52,8 +57,54 @@ def test_high_resistance_and_judging_or_rank_challenges_legitimacy() -> None:
 
 
 def test_high_resistance_and_advice_vents_or_challenges() -> None:
-    moves = {decide(8, TurnCodes(directive=True), seed=s).move for s in range(20)}
-    assert moves == {Move.VENT, Move.CHALLENGE_LEGITIMACY}
+    moves = [decide(8, TurnCodes(directive=True), seed=s).move for s in range(40)]
+    # the first push may already draw a grudging go-along, a quarter of the time (see below)
+    assert set(moves) - {Move.COMPLY} == {Move.VENT, Move.CHALLENGE_LEGITIMACY}
+    assert moves.count(Move.COMPLY) <= 16
+
+
+def test_comply_chance_grows_with_each_push() -> None:
+    assert [comply_chance(n) for n in range(6)] == [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+
+
+def test_repeated_unasked_advice_draws_surface_compliance_but_never_trust() -> None:
+    # Surface compliance: lectured long enough, a manager says what ends the pressure
+    # ("Fine. I'll put it on the list.") without trusting the coach any more. Resistance keeps
+    # rising, nothing is committed, no concern comes out, and no go-along line is said twice.
+    shipped = load_personas(ROOT / "personas")
+    advice = TurnCodes(directive=True)
+    for persona in shipped.values():
+        steps = replay(persona, "realistic", [(f"You should try plan {i}.", advice) for i in range(10)], seed=3)
+        levels = [persona.starting_resistance["realistic"], *(st.state.resistance for st in steps)]
+        assert all(later >= earlier for earlier, later in pairwise(levels)), persona.id
+        comply = [st for st in steps if st.decision.move is Move.COMPLY]
+        assert len(comply) >= 3, f"{persona.id}: {[st.decision.move.value for st in steps]}"
+        assert all(st.decision.talk in ("change", "neutral") for st in comply)
+        assert all(st.decision.talk == "sustain" for st in steps if st.decision.move is not Move.COMPLY)
+        texts = [st.decision.example for st in comply]
+        assert len(set(texts)) == len(texts) and set(texts) <= {ln.text for ln in persona.bank(Move.COMPLY)}
+        final = steps[-1].state
+        assert final.commitments == [] and not final.goal_proposed and final.revealed == []
+        assert final.pushed == 10
+
+
+def test_judging_or_rank_is_never_placated_and_a_bank_without_comply_lines_never_complies() -> None:
+    pushed = ManagerState(resistance=8, pushed=6)
+    for codes in (TurnCodes(judging=True), TurnCodes(pulling_rank=True), TurnCodes(directive=True, judging=True)):
+        after, delta = apply_codes(pushed, codes, PERSONA.dynamics, "realistic")
+        assert all(choose_move(pushed, after, codes, delta.applied, PERSONA, "x", s).move is not Move.COMPLY
+                   for s in range(20))
+    bare = PERSONA.model_copy(update={"example_lines": {m: ls for m, ls in PERSONA.example_lines.items()
+                                                        if m is not Move.COMPLY}})
+    advice = TurnCodes(directive=True)
+    after, delta = apply_codes(pushed, advice, bare.dynamics, "realistic")
+    assert {choose_move(pushed, after, advice, delta.applied, bare, "x", s).move for s in range(20)} <= {
+        Move.VENT, Move.CHALLENGE_LEGITIMACY}
+    # every comply line already said: the manager pushes back instead of repeating one
+    said = ManagerState(resistance=8, pushed=6, used_lines=[ln.text for ln in PERSONA.bank(Move.COMPLY)])
+    after, delta = apply_codes(said, advice, PERSONA.dynamics, "realistic")
+    assert all(choose_move(said, after, advice, delta.applied, PERSONA, "x", s).move is not Move.COMPLY
+               for s in range(20))
 
 
 def test_closed_question_gets_yes_but_or_deflect_when_guarded_and_a_curt_answer_otherwise() -> None:

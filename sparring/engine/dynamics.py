@@ -115,6 +115,7 @@ def apply_codes(
             "resistance": round(state.resistance + delta.applied, 4),
             "closed_streak": delta.closed_streak,
             "turn": state.turn + 1,
+            "pushed": state.pushed + (codes.directive or codes.arguing),
         }
     )
     streak, ended = walks_out(updated, codes, dynamics, difficulty)

@@ -37,6 +37,7 @@ NEIGHBOURS: dict[Move, tuple[Move, ...]] = {
     Move.PROPOSE_GOAL: (Move.PARTIAL_ADMISSION,),
     Move.AGREE_NEXT_STEP: (Move.PROPOSE_GOAL, Move.PARTIAL_ADMISSION),
     Move.END_CONVERSATION: (Move.CHALLENGE_LEGITIMACY,),
+    # none for `comply`: the policy goes along only while an unsaid comply line is left
 }
 
 

@@ -3,8 +3,9 @@
 Deterministic on purpose: the same state, codes and seed give the same
 move, so simulations repeat and trainers can reason about the persona.
 Randomness (a seeded `random.Random(seed + turn)`) is used only to break
-ties between equally fitting moves and to pick which example line the
-model is shown.
+ties between equally fitting moves, to decide whether a pushed manager goes
+along on the surface this time (`comply_chance`), and to pick which example
+line the model is shown.
 
 The policy also decides which concerns the model may see: exactly those
 whose `reveal_below` is above the current resistance *and* that are either
@@ -18,7 +19,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from sparring.engine.lines import answers, pick_line, talk_of
+from sparring.engine.lines import answers, eligible, pick_line, talk_of
 from sparring.evaluation.codes import TurnCodes
 from sparring.persona.model import BankLine, Concern, Move, Persona, TalkType
 from sparring.transcript import ManagerState
@@ -31,6 +32,12 @@ PROPOSE_BELOW = 4.5
 CONCEDE_BELOW = 5.5
 #: Below this, once a goal is on the table, the manager agrees a next step.
 AGREE_BELOW = 5.0
+#: Surface compliance: the n-th turn of unasked advice or arguing in a session (n counted from
+#: COMPLY_AFTER) is met with a grudging go-along ("Fine. I'll put it on the list.") with chance
+#: n × COMPLY_RAMP: a quarter at the first, half at the second, three in four at the third,
+#: every time from the fourth. Being lectured wears people down; it does not win them over.
+COMPLY_AFTER = 1
+COMPLY_RAMP = 0.25
 
 _NEXT_STEP = re.compile(
     r"\b(next step|first (small )?step|small step|what (will|would|could) you|when (will|would) you|"
@@ -76,6 +83,27 @@ def allowed_concerns(persona: Persona, state: ManagerState, reveal: Concern | No
     ]
 
 
+def comply_chance(pushed: int) -> float:
+    """The chance of going along with this push, given the pushes so far (this one included)."""
+    return max(0.0, min(1.0, (pushed - COMPLY_AFTER + 1) * COMPLY_RAMP))
+
+
+def _goes_along(persona: Persona, after: ManagerState, codes: TurnCodes, said: list[str], rng: random.Random) -> bool:
+    """Surface compliance: after being told what to do a few times, a manager often says what
+    ends the pressure ("Fine. I'll put it on the list.") without trusting the coach any more.
+    Only the words and the talk type change: resistance has already risen as for any push.
+    Not for judging or pulling rank (those are answered, not placated), and only while an
+    unsaid `comply` line is left, so the manager never repeats the same capitulation."""
+    if not (codes.directive or codes.arguing) or codes.judging or codes.pulling_rank:
+        return False
+    if after.pushed < COMPLY_AFTER:
+        return False
+    allowed = [c.id for c in allowed_concerns(persona, after, None)]
+    if not any(ln.text not in said for ln in eligible(persona, Move.COMPLY, None, allowed)):
+        return False
+    return rng.random() < comply_chance(after.pushed)
+
+
 def _tie(rng: random.Random, *moves: Move) -> Move:
     return moves[0] if len(moves) == 1 else rng.choice(moves)
 
@@ -94,6 +122,7 @@ def choose_move(
     """The move for this turn. `after` is the state with this turn's resistance change applied;
     `used` holds lines the manager already said, so example lines are not repeated while fresh ones remain."""
     rng = random.Random(seed + after.turn)
+    said = [*before.used_lines, *sorted(u for u in used if u not in before.used_lines)]
     r = after.resistance
     reveal: Concern | None = None
     good = not codes.is_weak and (codes.is_strong or delta < 0)
@@ -105,7 +134,10 @@ def choose_move(
         move = Move.CHALLENGE_LEGITIMACY if r >= HIGH else Move.DEFLECT
         reason = f"coach tried to take the manager out of role ({injection})"
     elif codes.is_weak:
-        if r >= HIGH and (codes.judging or codes.pulling_rank):
+        if _goes_along(persona, after, codes, said, rng):
+            move = Move.COMPLY
+            reason = f"told what to do ({after.pushed} pushes so far): goes along on the surface to end the pressure"
+        elif r >= HIGH and (codes.judging or codes.pulling_rank):
             move, reason = Move.CHALLENGE_LEGITIMACY, "high resistance and a judging or rank-pulling turn"
         elif r >= HIGH:
             move = _tie(rng, Move.VENT, Move.CHALLENGE_LEGITIMACY)
@@ -154,7 +186,6 @@ def choose_move(
     # The line bank decides the words: for a reveal, a line tagged with the concern earned now
     # (a generic reveal line could name a different, not-yet-earned concern).
     allowed = allowed_concerns(persona, after, reveal)
-    said = [*before.used_lines, *sorted(u for u in used if u not in before.used_lines)]
     if move is Move.ANSWER and not answers(persona, coach_text, said, [c.id for c in allowed]):
         # No authored fact answers this: a plain dodge reads better than a non sequitur.
         move, reason = Move.DEFLECT, reason + "; no answer line fits, so a dodge"

@@ -55,6 +55,8 @@ _AGREEABLE = re.compile(
 )
 #: Moves that resist: the manager says no, or not now, in one form or another.
 _COLD_MOVES = frozenset({"challenge_legitimacy", "vent", "deflect", "end_conversation"})
+#: Moves that give in only on the surface: warmth ("great idea, I'd love to") would read as real agreement.
+_GRUDGING = frozenset({"comply"})
 #: A "yes, but" that never gets to the "but" is plain agreement.
 _BUT = re.compile(r"\b(?:but|only thing|thing is|though|except|just that|trouble is|problem is|if only|still)\b", re.I)
 #: Things no manager in a work conversation talks about unless they are part of their world.
@@ -95,10 +97,10 @@ def off_world(text: str, ctx: GuardContext) -> str | None:
 
 
 def contradicts(text: str, ctx: GuardContext, *, final: bool = True) -> str | None:
-    """Words that undo the chosen move: warmth in a cold move, or a "yes, but" that is all
+    """Words that undo the chosen move: warmth in a cold or grudging move, or a "yes, but" that is all
     yes ("you're right, I'd love to") and never gets to the but (checked on the finished
     reply only: the "but" may still be coming)."""
-    if ctx.move in _COLD_MOVES and _AGREEABLE.search(text):
+    if ctx.move in _COLD_MOVES | _GRUDGING and _AGREEABLE.search(text):
         return "contradicts_move"
     if final and ctx.move == "yes_but" and _AGREEABLE.search(text) and not _BUT.search(text):
         return "contradicts_move"

@@ -32,6 +32,7 @@ MEANINGS: dict[Move, str] = {
     Move.PROPOSE_GOAL: "suggest, cautiously, one thing they might want to work on.",
     Move.AGREE_NEXT_STEP: "agree one concrete small action with a day or time.",
     Move.ANSWER: "answer a question plainly with a fact or two from their work, neither resisting nor conceding.",
+    Move.COMPLY: "give in on the surface to end the pressure, grudgingly and vaguely ('Fine. I'll put it on the list.'), without warmth and without a concrete plan.",
     Move.END_CONVERSATION: "have had enough and end the meeting politely but firmly.",
 }
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")

@@ -29,12 +29,15 @@ class Move(StrEnum):
     PROPOSE_GOAL = "propose_goal"
     AGREE_NEXT_STEP = "agree_next_step"
     ANSWER = "answer"
+    COMPLY = "comply"
     END_CONVERSATION = "end_conversation"
 
 
 #: The moves every persona must have lines for. Ending the conversation is optional: a
 #: persona without its own exit lines leaves with a plain one.
 CORE_MOVES: tuple[Move, ...] = tuple(m for m in Move if m is not Move.END_CONVERSATION)
+#: Moves added after the first eight: their lines live in `lines`, `example_lines` may omit them.
+LINES_ONLY: frozenset[Move] = frozenset({Move.ANSWER, Move.COMPLY})
 
 
 class Strict(BaseModel):
@@ -139,6 +142,7 @@ MOVE_TALK: dict[Move, TalkType] = {
     Move.PROPOSE_GOAL: "change",
     Move.AGREE_NEXT_STEP: "change",
     Move.ANSWER: "neutral",
+    Move.COMPLY: "change",
     Move.END_CONVERSATION: "sustain",
 }
 
@@ -217,9 +221,10 @@ class Persona(Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Persona:
-        # `answer` came with the line bank: optional (without it the manager dodges instead),
-        # and its lines usually live in `lines`; `validate` reports it as a coverage gap.
-        missing = [m.value for m in CORE_MOVES if m is not Move.ANSWER and not self.example_lines.get(m)]
+        # `answer` and `comply` came with the line bank: optional (without them the manager
+        # dodges or pushes back instead), and their lines usually live in `lines`; `validate`
+        # reports a missing one as a coverage gap.
+        missing = [m.value for m in CORE_MOVES if m not in LINES_ONLY and not self.example_lines.get(m)]
         if missing:
             raise ValueError(f"example_lines needs at least one line for: {', '.join(missing)}")
         absent = [d for d in ("easy", "realistic", "hard") if d not in self.starting_resistance]
