@@ -10,7 +10,12 @@ Counsellor codes → TurnCodes: open/closed question, simple/complex reflection,
 advice → directive (MI advice without permission pushes), negotiation → goal
 co-creation; information and options add nothing (neutral).
 
-    .venv/bin/python benchmarks/bench_talk_calibration.py [--data PATH] [--json]
+Each session is played with several seeds (the policy's tie-breaks and the chance of
+surface compliance are seeded) and the turns are pooled: with only 11 low-quality
+sessions (about 70 client turns a third), one seed's tie-breaks move a cell by 3-6 points.
+`--seeds 1` gives the single-seed figure (seed = the transcript id).
+
+    .venv/bin/python benchmarks/bench_talk_calibration.py [--data PATH] [--seeds 5] [--json]
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--difficulty", default="realistic")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per session, pooled (transcript id + 100·k)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sessions = json.loads(args.data.read_text("utf-8"))
@@ -89,10 +95,12 @@ def main() -> None:
         q = s["mi_quality"]
         real[q] += [(min(2, i * 3 // n), talk) for i, (_, _, talk) in enumerate(turns)]
         for pid, persona in personas.items():
-            steps = replay(persona, args.difficulty, [(t, c) for t, c, _ in turns], seed=int(s["transcript_id"]))
-            rows = [(min(2, i * 3 // n), step.decision.talk) for i, step in enumerate(steps)]
-            sim[q] += rows
-            per_persona[pid][q] += rows
+            for k in range(args.seeds):
+                seed = int(s["transcript_id"]) + 100 * k
+                steps = replay(persona, args.difficulty, [(t, c) for t, c, _ in turns], seed=seed)
+                rows = [(min(2, i * 3 // n), step.decision.talk) for i, step in enumerate(steps)]
+                sim[q] += rows
+                per_persona[pid][q] += rows
     report = {
         q: {"real": shares(real[q]), "managers": shares(sim[q]),
             "by_persona": {p: shares(per_persona[p][q]) for p in personas}}
