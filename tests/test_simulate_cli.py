@@ -117,7 +117,11 @@ def test_each_turn_reports_the_managers_talk_type(script: Path) -> None:
     data = json.loads(run("--persona", "sceptic", "--script", str(script), "--model", "fake", "--json").stdout)
     talk = [t["talk_type"] for t in data["turns"]]
     assert set(talk) <= {"change", "neutral", "sustain"}
-    assert talk[0] == "sustain"  # unrequested advice at high resistance is pushed back
+    # unrequested advice at high resistance is pushed back, or (from the first push on, a
+    # quarter of the time) placated on the surface; either way it costs trust
+    first = data["turns"][0]
+    assert talk[0] == "sustain" or (first["move"] == "comply" and talk[0] in ("change", "neutral"))
+    assert first["labels"]["directive"] and first["state"]["resistance"] > 7  # sceptic starts at 7
     assert data["ended"] is False
 
 
