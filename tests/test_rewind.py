@@ -83,3 +83,16 @@ async def test_a_session_saved_before_snapshots_cannot_go_back(settings: Setting
     s.transcript.turns[0].state_before = None
     with pytest.raises(UserError, match="saved before going back was possible"):
         s.rewind(1)
+
+
+async def test_the_debrief_says_when_agreement_was_only_on_the_surface(settings: Settings) -> None:
+    s = session(settings)
+    for line in ["You should delegate more.", "You need to hold weekly one-to-ones.",
+                 "You should listen to your team.", "You have to set clear goals.", "You should plan your week."]:
+        await s.reply(line)
+    complied = [t for t in s.transcript.turns if t.move.value == "comply"]
+    assert complied, "the fourth unasked advice in a session always draws surface compliance"
+    debrief = build_debrief(s.transcript)
+    assert debrief.surface_agreement == len(complied)
+    assert "only went along to end the pressure" in debrief.to_markdown()
+    assert debrief.metrics.resistance_end >= debrief.metrics.resistance_start

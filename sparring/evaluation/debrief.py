@@ -107,6 +107,9 @@ class Debrief(BaseModel):
     best_turns: list[TurnNote] = Field(max_length=2)
     weakest_turns: list[TurnNote] = Field(max_length=2)
     practice_next: list[str] = Field(min_length=3, max_length=3)
+    surface_agreement: int = Field(
+        0, description="Turns where the manager went along with unasked advice without trust ('comply')."
+    )
     talk_types: dict[str, int] = Field(
         default_factory=dict, description="The manager's MI talk over the session: change / neutral / sustain turns."
     )
@@ -205,6 +208,7 @@ def build_debrief(
         weakest_turns=weak_notes,
         practice_next=list(dict.fromkeys(practice))[:3],
         talk_types={k: sum(t.talk_type == k for t in transcript.turns) for k in ("change", "neutral", "sustain")},
+        surface_agreement=sum(t.move is Move.COMPLY for t in transcript.turns),
         ended=transcript.state.ended,
         tried_again=tried_again(transcript, tips),
     )

@@ -40,7 +40,11 @@ def _note_lines(note: TurnNote) -> list[str]:
 
 def _talk(debrief: Debrief) -> str:
     t = debrief.talk_types
-    return " / ".join(str(t.get(k, 0)) for k in ("change", "neutral", "sustain"))
+    counts = " / ".join(str(t.get(k, 0)) for k in ("change", "neutral", "sustain"))
+    if debrief.surface_agreement:
+        n = debrief.surface_agreement
+        counts += f" (on {n} turn{'s' if n != 1 else ''} they only went along to end the pressure)"
+    return counts
 
 
 def debrief_markdown(debrief: Debrief, heading: str = "#") -> str:
