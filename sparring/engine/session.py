@@ -17,16 +17,16 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from sparring.engine import guards
 from sparring.engine.dynamics import apply_codes
 from sparring.engine.events import Done, Event, Token
 from sparring.engine.injection import detect_injection
-from sparring.engine.policy import Decision, choose_move, commit
+from sparring.engine.policy import choose_move, commit
 from sparring.engine.rewind import rewind
 from sparring.engine.stream import Outcome, guarded_stream, without_rubric
+from sparring.engine.watch import PersonaWatch
 from sparring.errors import UserError
 from sparring.evaluation.codes import TurnCoder
-from sparring.persona.model import Difficulty, Move, Persona
+from sparring.persona.model import Difficulty, Persona
 from sparring.persona.prompt import build_messages, prefix_messages, render_system_prompt
 from sparring.providers.profile import ModelProfile, profile_of
 from sparring.settings import Settings
@@ -90,8 +90,7 @@ class PracticeSession:
             state=ManagerState(resistance=persona.starting_resistance[difficulty]),
         )
         self.system_prompt = render_system_prompt(persona, difficulty, settings)
-        self._concern_keys = guards.concern_keys(persona.concerns, self._public_text())
-        self._world = guards.world_words(self.system_prompt, *(c.text for c in persona.concerns))
+        self._watch = PersonaWatch.of(persona, self.system_prompt)
 
     @classmethod
     def resume(
@@ -170,53 +169,9 @@ class PracticeSession:
             )
         return text
 
-    def _public_text(self) -> str:
-        """What the persona says openly anyway; phrases from here never count as a leak."""
-        lines = [
-            line
-            for move, examples in self.persona.example_lines.items()
-            if move is not Move.REVEAL_CONCERN
-            for line in examples
-        ]
-        bank = [
-            line.text
-            for move, entries in self.persona.lines.items()
-            if move is not Move.REVEAL_CONCERN
-            for line in entries
-            if line.concern is None
-        ]
-        return "\n".join([self.system_prompt, self.persona.opening_line, *lines, *bank])
-
-    @staticmethod
-    def _private_part(note: str, decision: Decision) -> str:
-        """The turn note minus what the manager may say aloud (concerns, the example line)."""
-        body = note.rsplit("\nExample:", 1)[0]
-        body = "\n".join(ln for ln in body.split("\n") if not ln.startswith("Another thing you might say:"))
-        for concern in decision.allowed:
-            body = body.replace(concern.text, " ")
-        return body
-
     def _context(self) -> str:
         turns = self.transcript.turns
         return turns[-1].manager if turns else self.transcript.opening
-
-    def _guard_context(
-        self, coach_text: str, decision: Decision, before: ManagerState, note: str
-    ) -> guards.GuardContext:
-        visible = {c.id for c in decision.allowed} | set(before.revealed)
-        names = tuple(n for n in (self.persona.name, *self.persona.name.split()) if n)
-        return guards.GuardContext(
-            coach_text=coach_text,
-            speaker_names=names,
-            forbidden=tuple(k for k in self._concern_keys if k.id not in visible),
-            previous=tuple(t.manager for t in self.transcript.turns if not t.fallback),
-            note=self._private_part(note, decision),
-            must_mention=next(
-                (k for k in self._concern_keys if decision.reveal and k.id == decision.reveal.id), None
-            ),
-            move=decision.move.value,
-            world=self._world,
-        )
 
     def rewind(self, turn: int) -> Branch:
         """Go back to before `turn`: the hidden state is as it was then; the turns taken
@@ -278,7 +233,7 @@ class PracticeSession:
                 system_prompt=self.system_prompt,
                 adapt=self.profile.speaking == "bank",
             )
-            ctx = self._guard_context(coach_text, decision, before, str(messages[-1].content))
+            ctx = self._watch.context(coach_text, decision, before, str(messages[-1].content), self.transcript)
         while final is None and attempts < (self.max_attempts if messages else 0):
             attempts += 1
             seed = self.seed + 1000 * moved.turn + attempts
