@@ -29,10 +29,3 @@ def rewind(transcript: Transcript, turn: int) -> Branch:
     transcript.branches.append(branch)
     return branch
 
-
-def retried(transcript: Transcript, branch: Branch) -> list[tuple[int, str, str]]:
-    """For the debrief: (turn, what the coach said first, what they said instead), where the
-    conversation has since gone on from that turn."""
-    now = {t.index: t.coach for t in transcript.turns}
-    first = branch.turns[0]
-    return [(first.index, first.coach, now[first.index])] if first.index in now else []
