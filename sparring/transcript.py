@@ -97,6 +97,12 @@ class Transcript(BaseModel):
     turns: list[TurnRecord] = Field(default_factory=list)
     branches: list[Branch] = Field(default_factory=list, description="Abandoned branches, oldest first.")
 
+    def line_before(self, index: int | None = None) -> str:
+        """What the manager said just before coach turn `index` (1-based; default: the next
+        turn): the context every coder, judge and debrief reads a coach line against."""
+        before = [t for t in self.turns if index is None or t.index < index]
+        return before[-1].manager if before else self.opening
+
     def best_coded(self) -> Transcript:
         """The transcript with the judge's codes where it produced them: the debrief scores the
         best coding available, while each turn keeps the engine's own in `codes`."""

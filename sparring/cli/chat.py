@@ -7,7 +7,6 @@ session from flags and turning user-facing errors into exit code 2.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from sparring.transcript import TurnRecord
 
 if TYPE_CHECKING:
     from sparring.engine.session import PracticeSession
+    from sparring.practice import Judged, Practice
 
 QUIT_WORDS = ("/quit", "/exit")
 HELP = "(Type /undo to take back your last line, /end for your debrief, /quit or Ctrl-D to stop.)"
@@ -79,11 +79,11 @@ def state_line(record: TurnRecord) -> str:
     return "[" + " · ".join(parts) + "]"
 
 
-async def _stream_reply(session: PracticeSession, coach_text: str, name: str, show_state: bool) -> None:
+async def _stream_reply(practice: Practice, coach_text: str, name: str, show_state: bool) -> None:
     from sparring.engine.events import Done, Reset, Token
 
     click.echo(f"{name}: ", nl=False)
-    async for event in session.turn(coach_text):
+    async for event in practice.turn(coach_text):
         if isinstance(event, Token):
             click.echo(event.text, nl=False)
         elif isinstance(event, Reset):
@@ -93,20 +93,30 @@ async def _stream_reply(session: PracticeSession, coach_text: str, name: str, sh
             click.echo("")
             if show_state:
                 click.secho(state_line(event.record), dim=True)
+    await practice.settle()  # the judge's note comes before the next prompt
 
 
-def _warm_up_in_background(session: PracticeSession) -> None:
-    """Evaluate the shared prompt prefix while the coach reads and types (embedded model):
-    the opening line at the start, the history after each reply."""
-    threading.Thread(target=lambda: asyncio.run(session.warm_up()), daemon=True).start()
+def _walked_out(name: str) -> None:
+    click.secho(f"({name} has ended the conversation. /undo to try your last line "
+                "another way, /end for your debrief.)", fg="yellow")
 
 
-def _interactive(session: PracticeSession, show_state: bool, debrief_out: Path | None) -> None:
-    from sparring.cli.coaching import Coaching, write_debrief
+def _interactive(session: PracticeSession, show_state: bool, debrief_out: Path | None,
+                 transcript_out: Path | None = None) -> None:
+    from sparring.cli.coaching import terminal_practice, write_output
+    from sparring.evaluation.feedback import summary_for
+    from sparring.evaluation.texts import load_feedback_tips
 
     name = session.persona.name
-    coaching = Coaching.around(session)
-    _warm_up_in_background(session)
+    practice = terminal_practice(session)
+    tips = load_feedback_tips(session.settings.prompts_dir)
+
+    async def judged(event: Judged) -> None:
+        if show_state:
+            click.secho(f"[judge: {summary_for(event.codes, tips)}]", dim=True)
+
+    practice.on_judged = judged
+    practice.warm_up_in_background()
     click.echo(f"{name}: {session.opening}")
     click.secho(HELP, dim=True)
     failed = ""  # a line whose reply failed: Enter sends it again
@@ -125,26 +135,18 @@ def _interactive(session: PracticeSession, show_state: bool, debrief_out: Path |
                 show_debrief = True
                 break
             if command == "/undo":
-                click.secho(f"({coaching.undo()})", dim=True)
-                taken = session.transcript.turns
-                click.echo(f"{name}: {taken[-1].manager if taken else session.opening}")
+                _undo(practice, name)
                 continue
             if not line.strip():
                 continue
             if session.state.ended:  # the manager walked out: only /undo or /end make sense
-                click.secho(f"({name} has ended the conversation. /undo to try your last line "
-                            "another way, /end for your debrief.)", fg="yellow")
+                _walked_out(name)
                 continue
             try:
-                runner.run(_stream_reply(session, line, name, show_state))
+                runner.run(_stream_reply(practice, line, name, show_state))
                 failed = ""
-                judged = runner.run(coaching.judge_turn())
-                if judged and show_state:
-                    click.secho(f"[judge: {judged}]", dim=True)
                 if session.state.ended:
-                    click.secho(f"({name} has ended the conversation. /undo to try your last line "
-                                "another way, /end for your debrief.)", fg="yellow")
-                _warm_up_in_background(session)
+                    _walked_out(name)
             except USER_FACING as exc:  # e.g. the model failed: the conversation is kept
                 click.echo("")
                 click.secho(f"{exc}", fg="yellow", err=True)
@@ -157,16 +159,36 @@ def _interactive(session: PracticeSession, show_state: bool, debrief_out: Path |
         turns = len(session.transcript.turns)
         if turns and (show_debrief or debrief_out):
             with user_errors():
-                markdown = runner.run(coaching.debrief()).to_markdown()
+                markdown = runner.run(practice.debrief()).to_markdown()
                 if debrief_out:
-                    write_debrief(debrief_out, markdown)
+                    write_output(debrief_out, markdown, "debrief")
             if show_debrief:
                 click.echo(markdown)
             if debrief_out:
                 click.secho(f"(Debrief written to {debrief_out}.)", dim=True)
         elif show_debrief:
             click.secho("(Nothing to debrief yet: you did not say anything.)", dim=True)
+        if transcript_out:
+            with user_errors():
+                runner.run(practice.settle())
+                write_output(transcript_out, practice.transcript.model_dump_json(indent=2) + "\n",
+                             "transcript")
+            click.secho(f"(Transcript written to {transcript_out}.)", dim=True)
     click.echo(f"Goodbye. You practised {turns} turn{'s' if turns != 1 else ''} with {name}.")
+
+
+def _undo(practice: Practice, name: str) -> None:
+    """Take back the newest turn and show the line the coach now answers again."""
+    from sparring.errors import UserError
+
+    try:
+        branch = practice.undo()
+    except UserError as exc:
+        click.secho(f"({exc})", dim=True)
+        return
+    click.secho(f"(Took back turn {branch.from_turn}. {name} is where they were before it: say it another way.)",
+                dim=True)
+    click.echo(f"{name}: {practice.transcript.line_before()}")
 
 
 @click.command()
@@ -185,6 +207,9 @@ def _interactive(session: PracticeSession, show_state: bool, debrief_out: Path |
 @click.option("--show-state", is_flag=True, help="After each reply show resistance and the move.")
 @click.option("--debrief-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="When the practice ends, write the debrief (Markdown) to this file.")
+@click.option("--transcript-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="When the practice ends, write the transcript (JSON: every turn with its codes, "
+                   "the hidden state and the tries you took back) to this file.")
 def chat(
     persona_id: str | None,
     difficulty: Difficulty,
@@ -193,15 +218,18 @@ def chat(
     seed: int | None,
     show_state: bool,
     debrief_out: Path | None,
+    transcript_out: Path | None,
 ) -> None:
     """Talk to a resistant manager in the terminal."""
     with user_errors():
         session = open_session(persona_id, difficulty, model, seed)
     if say is None:
-        _interactive(session, show_state, debrief_out)
+        _interactive(session, show_state, debrief_out, transcript_out)
         return
+    from sparring.practice import Practice
+
     with user_errors():
-        record = asyncio.run(session.reply(say))
+        record = asyncio.run(Practice(session).reply(say))
     click.echo(record.manager)
     if show_state:
         click.echo(state_line(record), err=True)

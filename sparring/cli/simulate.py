@@ -65,11 +65,14 @@ def turn_json(record: TurnRecord, revealed: list[str]) -> dict[str, Any]:
 
 
 async def _play(session: PracticeSession, lines: list[str]) -> list[tuple[TurnRecord, list[str]]]:
+    from sparring.practice import Practice
+
+    practice = Practice(session)  # the same turn path as the web app and `sparring chat`
     played: list[tuple[TurnRecord, list[str]]] = []
     for line in lines:
         if session.state.ended:
             break  # the manager walked out: the rest of the script goes unsaid
-        record = await session.reply(line)
+        record = await practice.reply(line)
         played.append((record, list(session.state.revealed)))
     return played
 

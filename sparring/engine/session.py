@@ -170,8 +170,7 @@ class PracticeSession:
         return text
 
     def _context(self) -> str:
-        turns = self.transcript.turns
-        return turns[-1].manager if turns else self.transcript.opening
+        return self.transcript.line_before()
 
     def rewind(self, turn: int) -> Branch:
         """Go back to before `turn`: the hidden state is as it was then; the turns taken

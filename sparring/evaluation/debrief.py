@@ -228,8 +228,7 @@ def tried_again(transcript: Transcript, tips: FeedbackTips) -> list[TriedAgain]:
 
 def context_before(transcript: Transcript, index: int) -> str:
     """What the manager said just before coach turn `index` (1-based)."""
-    before = [t for t in transcript.turns if t.index < index]
-    return before[-1].manager if before else transcript.opening
+    return transcript.line_before(index)
 
 
 _LABEL = re.compile(r"^\s*(?:coach|alternative|instead|answer)\s*:\s*", re.IGNORECASE)

@@ -23,22 +23,11 @@ async def end_session(app: AppState, live: Live) -> None:
         await cl.Message(content="Nothing to debrief yet: say something to the manager first.",
                          author="Sparring").send()
         return
-    for task in list(live.judge_tasks):  # let pending judge notes land in the debrief
-        try:
-            await task
-        except Exception:
-            log.exception("judge task failed before the debrief")
-    from sparring.evaluation.debrief import build_debrief, build_debrief_llm
-
-    transcript = live.session.transcript.best_coded()
-    spec = app.judge_spec(live.stored.options.model)
     async with cl.Step(name="Debrief", type="tool", show_input=False) as step:
         step.output = "Reviewing the session…"
-        if app.judge_enabled(live.stored.options.model):
-            debrief = await build_debrief_llm(transcript, app.model(spec), app.settings)
-        else:  # embedded model only: template alternatives, no minute-long wait
-            debrief = build_debrief(transcript)
-        step.output = f"Scored {len(transcript.turns)} turns."
+        debrief = await live.practice.debrief()  # waits for pending judge codes
+        step.output = f"Scored {len(live.session.transcript.turns)} turns."
+    transcript = live.session.transcript.best_coded()
     markdown = debrief.to_markdown()
     if live.end_action_for is not None:
         for action in live.end_action_for.actions:

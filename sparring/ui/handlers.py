@@ -42,7 +42,7 @@ def _new_live(app: AppState, persona: Persona, options: PracticeOptions) -> Live
 
     session = PracticeSession(persona, options.difficulty, app.model(options.model), app.settings)
     stored = StoredPractice(transcript=session.transcript, options=options)
-    return Live(persona=persona, session=session, stored=stored)
+    return Live(persona=persona, practice=app.practice(session, options.model), stored=stored)
 
 
 def _persona_for_profile(app: AppState) -> Persona:
@@ -194,8 +194,10 @@ async def on_settings_update(app: AppState, values: dict[str, Any]) -> None:
         from sparring.engine.session import PracticeSession
 
         try:
-            live.session = PracticeSession.resume(live.session.transcript, live.persona,
-                                                  app.model(new.model), app.settings)
+            session = PracticeSession.resume(live.session.transcript, live.persona,
+                                             app.model(new.model), app.settings)
+            live.practice = app.practice(session, new.model)
+            live.practice.save_hook = live.save
         except USER_FACING as exc:
             await _say(f"Could not switch model: {exc}")
             new = new.model_copy(update={"model": old.model})
@@ -232,7 +234,8 @@ async def on_chat_resume(app: AppState, thread: ThreadDict) -> None:
         await _say(f"Cannot continue this session: {exc}")
         return
     stored.options = options
-    live = Live(persona=persona, session=session, stored=stored, named=True)
+    live = Live(persona=persona, practice=app.practice(session, options.model), stored=stored,
+                named=True)
     set_live(live)
     await cl.ChatSettings(profiles.settings_widgets(app.settings, options)).send()
     if stored.ended:

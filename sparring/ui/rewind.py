@@ -25,11 +25,13 @@ async def rewind_to(app: AppState, live: Live, turn: int) -> None:
                          "Start a **New chat** to practise again.", author="Sparring").send()
         return
     try:
-        live.session.rewind(turn)
+        live.practice.rewind(turn)
     except UserError as exc:
         await cl.Message(content=str(exc), author="Sparring").send()
         return
     removed: set[str] = set()
+    for index in [i for i in live.notes if i >= turn]:
+        del live.notes[index]
     for index in sorted(i for i in live.turn_steps if i >= turn):
         for step in live.turn_steps.pop(index):
             removed.add(step.id)

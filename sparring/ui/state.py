@@ -28,6 +28,7 @@ from sparring.ui.auth import AuthConfig
 if TYPE_CHECKING:
     from sparring.engine.session import PracticeSession
     from sparring.evaluation.judge import LLMJudge
+    from sparring.practice import Practice
 
 log = logging.getLogger("sparring.ui")
 LIVE_KEY = "sparring_live"
@@ -54,30 +55,23 @@ class AppState:
             self._models[spec] = make_chat_model(spec, self.settings)
         return self._models[spec]
 
-    def judge_spec(self, model_spec: str) -> str:
-        return self.settings.judge_model or model_spec
-
-    def judge(self, model_spec: str) -> LLMJudge:
+    def judge(self, spec: str) -> LLMJudge:
+        """One judge per judge spec, shared by every chat in this process."""
         from sparring.evaluation.judge import make_judge
 
-        spec = self.judge_spec(model_spec)
         if spec not in self._judges:
             judge = make_judge(self.settings.with_model(spec))
             _unrecorded(judge.model)
             self._judges[spec] = judge
         return self._judges[spec]
 
-    def judge_enabled(self, model_spec: str) -> bool:
-        """Whether the LLM tier runs at all (it does not help with only the embedded model)."""
-        from sparring.evaluation.judge import llm_tier_enabled
+    def practice(self, session: PracticeSession, model_spec: str) -> Practice:
+        """The practice around `session`, with the judge its model's profile calls for."""
+        from sparring.practice import Practice, judge_plan
 
-        return llm_tier_enabled(self.settings.with_model(model_spec))
-
-    def judge_waits_for_reply(self, model_spec: str) -> bool:
-        """The embedded model serves one call at a time: a judge started first would hold it
-        and delay the reply, so with `local` on both sides the judge starts after the reply."""
-        judge = self.judge_spec(model_spec)
-        return judge == model_spec and profile_for(model_spec).serial
+        plan = judge_plan(self.settings, model_spec)
+        judge = self.judge(plan.spec) if plan.enabled else None
+        return Practice(session, judge=judge, judge_waits_for_reply=plan.waits_for_reply)
 
     @staticmethod
     def store() -> PracticeStore | None:
@@ -90,17 +84,28 @@ class Live:
     """One open practice: the engine session, what is stored, and what is on screen."""
 
     persona: Persona
-    session: PracticeSession
+    practice: Practice
     stored: StoredPractice
     end_action_for: cl.Message | None = None
     meters: list[cl.CustomElement] = field(default_factory=list)
-    judge_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     named: bool = False
     unsaved: bool = False  # the last save failed; the coach has been told
-    warmup: asyncio.Task[bool] | None = None
+    warmed: bool = False
     #: what each turn put on screen (the coach's message, the note, the reply), to take back
     turn_steps: dict[int, list[cl.Message | cl.Step]] = field(default_factory=dict)
+    #: each turn's feedback note, for the judge's codes when they come
+    notes: dict[int, cl.Step] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.practice.save_hook = self.save
+
+    async def save(self) -> bool:
+        return await save(self)
+
+    @property
+    def session(self) -> PracticeSession:
+        return self.practice.session
 
     def sync(self) -> None:
         """Copy the engine's transcript into the stored record before saving."""
@@ -123,8 +128,9 @@ def set_live(live: Live | None) -> None:
     """Make `live` the open practice and, on the embedded model, evaluate its prompt prefix
     while the coach reads: the first reply then starts without a 10-20 s cold prompt."""
     cl.user_session.set(LIVE_KEY, live)
-    if live is not None and live.warmup is None:
-        live.warmup = asyncio.create_task(live.session.warm_up())
+    if live is not None and not live.warmed:
+        live.warmed = True
+        live.practice.warm_up_in_background()
 
 
 def install_session_release() -> None:

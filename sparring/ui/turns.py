@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import chainlit as cl
@@ -18,10 +18,10 @@ from chainlit.utils import utc_now
 
 from sparring.engine.events import Done, Reset, Token
 from sparring.errors import USER_FACING, UserError
-from sparring.evaluation.judge import JudgeResult
+from sparring.practice import Judged
 from sparring.transcript import TurnRecord
 from sparring.ui import render
-from sparring.ui.state import AppState, Live, save
+from sparring.ui.state import AppState, Live
 
 log = logging.getLogger("sparring.ui")
 
@@ -71,11 +71,6 @@ async def move_end_action(live: Live, message: cl.Message) -> None:
     live.end_action_for = message
 
 
-def _context(live: Live) -> str:
-    turns = live.session.transcript.turns
-    return turns[-1].manager if turns else live.session.transcript.opening
-
-
 def _open_note(live: Live, coach_id: str | None) -> tuple[cl.Step | None, asyncio.Task[Any] | None]:
     """The "Coding your turn…" note, sent in the background: the model call does not wait
     for it, and it still reaches the coach before the reply's first word."""
@@ -91,59 +86,35 @@ def _open_note(live: Live, coach_id: str | None) -> tuple[cl.Step | None, asynci
     return note, asyncio.create_task(note.send())
 
 
-async def _judge_later(app: AppState, live: Live, note: cl.Step | None, index_hint: int,
-                       started: asyncio.Task[JudgeResult], done: asyncio.Event,
-                       record_box: list[TurnRecord]) -> None:
-    """Wait for the judge and the turn; then refine the note and store the judge's codes."""
-    try:
-        result = await started
-    except Exception:  # advisory only: the rules codes already stand
-        log.exception("judge failed on turn %s", index_hint)
-        return
-    await done.wait()
-    if not record_box:
-        return  # the turn failed; nothing to refine
-    record = record_box[0]
-    if not any(t is record for t in live.session.transcript.turns):
-        return  # the coach has gone back before this turn meanwhile
-    if result.source != "rules":
-        record.judged = result.codes
-        await save(live)
-    if note is not None and result.codes != record.codes:
-        note.output = render.feedback_note(result.codes, judged=result.source != "rules")
-        await note.update()
+def show_judged(live: Live) -> Callable[[Judged], Awaitable[None]]:
+    """What the web app does when the judge's codes come: refine that turn's note."""
+
+    async def refine(judged: Judged) -> None:
+        note = live.notes.get(judged.record.index)
+        if note is not None:
+            note.output = render.feedback_note(judged.codes, judged=True)
+            await note.update()
+
+    return refine
 
 
 async def play_turn(app: AppState, live: Live, text: str, coach_id: str | None) -> TurnRecord | None:
     """Run one turn end to end; returns the record, or None when the model failed.
 
-    Only the engine stands between the coach's line and the first word of the reply: the
-    feedback note is sent beside the model call, the LLM judge starts once the first word
-    is on screen, and the meter, the final note and the save follow the reply.
+    The practice service (`sparring.practice`) runs the turn, the judge and the save; this
+    only renders: the feedback note is sent beside the model call, the reply streams, and
+    the meter and the final note follow it.
     """
     try:  # an unusable line (empty, a 100,000-character paste) goes to no model at all
-        text = live.session.validate(text)
+        text = live.practice.validate(text)
     except UserError as exc:
         await _failed(cl.Message(content=""), None, None, coach_id, str(exc))
         return None
-    options = live.stored.options
-    judge = app.judge(options.model) if app.judge_enabled(options.model) else None
-    context = _context(live)
+    live.practice.on_judged = show_judged(live)
     note, note_sent = _open_note(live, coach_id)
-    done, record_box = asyncio.Event(), list[TurnRecord]()
-    index_hint = len(live.session.transcript.turns) + 1
-
-    def start_judge() -> None:
-        if judge is not None:
-            task = asyncio.create_task(judge.acode(text, context))
-            _track(live, asyncio.create_task(
-                _judge_later(app, live, note, index_hint, task, done, record_box)))
-
-    # The embedded model serves one call at a time: there the judge waits for the reply.
-    early_judge = judge is not None and not app.judge_waits_for_reply(options.model)
     reply = cl.Message(content="", author=live.persona.name)
     try:
-        record = await _stream(live, reply, text, note_sent, start_judge if early_judge else None)
+        record = await _stream(live, reply, text, note, note_sent, coach_id)
     except Exception as exc:
         note = note if await _sent(note_sent) else None
         if isinstance(exc, UserError):  # the line itself is unusable: no point retrying
@@ -156,12 +127,14 @@ async def play_turn(app: AppState, live: Live, text: str, coach_id: str | None) 
                           f"Something went wrong on our side ({type(exc).__name__}). "
                           "Your message is kept; press Retry.")
         return None
-    finally:
-        done.set()
-    record_box.append(record)
+    return record
 
+
+async def _show_reply(live: Live, reply: cl.Message, record: TurnRecord, note: cl.Step | None,
+                      note_sent: asyncio.Task[Any] | None, coach_id: str | None) -> None:
+    """The reply is whole: the meter, the buttons and the final note go on screen."""
     reply.content = record.manager
-    if options.show_meter:
+    if live.stored.options.show_meter:
         meter = render.meter_element(record.resistance_before, record.resistance_after)
         reply.elements = [cast(Any, meter)]
         live.meters.append(meter)
@@ -169,20 +142,11 @@ async def play_turn(app: AppState, live: Live, text: str, coach_id: str | None) 
     reply.actions = [end_action(), rewind_action(record.index)]
     await reply.send()
     live.turn_steps[record.index] = [s for s in (_coach_message(coach_id), note, reply) if s is not None]
-
     if note is not None and await _sent(note_sent):
+        live.notes[record.index] = note
         note.output = render.feedback_note(record.codes)
         note.end = utc_now()
         await note.update()
-    if judge is not None and not early_judge:  # local model: judge after the reply
-        start_judge()
-    else:
-        # Embedded model: evaluate the history while the coach reads and types, so the next
-        # reply only reads the new line and the turn note (docs/BENCHMARKS.md, turn latency).
-        # Not beside a local judge: both would queue on the one model and evict its cache.
-        live.warmup = asyncio.create_task(live.session.warm_up())
-    await save(live)
-    return record
 
 
 def _coach_message(coach_id: str | None) -> cl.Message | None:
@@ -207,17 +171,15 @@ async def _sent(task: asyncio.Task[Any] | None) -> bool:
     return True
 
 
-async def _stream(live: Live, reply: cl.Message, text: str, note_sent: asyncio.Task[Any] | None,
-                  on_first_token: Callable[[], None] | None = None) -> TurnRecord:
-    """Show the engine's events; `on_first_token` runs once the first word is on screen."""
-    async for event in live.session.turn(text):
+async def _stream(live: Live, reply: cl.Message, text: str, note: cl.Step | None,
+                  note_sent: asyncio.Task[Any] | None, coach_id: str | None) -> TurnRecord:
+    """Show the practice's events to the end (after `Done` it saves and starts the judge)."""
+    record: TurnRecord | None = None
+    async for event in live.practice.turn(text):
         if isinstance(event, Token):
             if not reply.streaming and note_sent is not None and not note_sent.done():
                 await _sent(note_sent)  # the note goes above the reply, even from a fast model
             await reply.stream_token(event.text)
-            if on_first_token is not None:
-                on_first_token()
-                on_first_token = None
         elif isinstance(event, Reset):
             if event.reason == MODEL_ERROR:
                 continue  # keep what was shown: `_failed` marks it as cut off
@@ -225,10 +187,11 @@ async def _stream(live: Live, reply: cl.Message, text: str, note_sent: asyncio.T
             if reply.streaming:
                 await cl.context.emitter.send_token(id=reply.id, token="", is_sequence=True)
         elif isinstance(event, Done):
-            if on_first_token is not None:  # nothing streamed (e.g. the fallback line only)
-                on_first_token()
-            return event.record
-    raise RuntimeError("the engine ended a turn without a Done event")
+            record = event.record
+            await _show_reply(live, reply, record, note, note_sent, coach_id)
+    if record is None:
+        raise RuntimeError("the engine ended a turn without a Done event")
+    return record
 
 
 async def _failed(reply: cl.Message, note: cl.Step | None, text: str | None,
@@ -244,8 +207,3 @@ async def _failed(reply: cl.Message, note: cl.Step | None, text: str | None,
     actions = [retry_action(text, coach_id)] if text else []
     await cl.Message(content=f"**The manager could not reply.** {problem}", author="Sparring",
                      actions=actions).send()
-
-
-def _track(live: Live, task: asyncio.Task[None]) -> None:
-    live.judge_tasks.add(task)
-    task.add_done_callback(live.judge_tasks.discard)
