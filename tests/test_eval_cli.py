@@ -57,10 +57,12 @@ def test_shipped_suites_pass_with_the_fake_model(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     names = {s["name"] for s in data["suites"]}
     personas = {p.stem for p in (ROOT / "personas").glob("*.yaml")}
-    assert {"gold", "smoke", "debrief"} | {f"persona-{p}" for p in personas} <= names
+    assert {"gold", "smoke", "debrief", "personas"} <= names
     assert all(s["status"] == "pass" for s in data["suites"])
     persona_runs = [r for s in data["suites"] if s["kind"] == "persona" for r in s["runs"]]
     assert persona_runs and all(r["transcript"]["turns"] for r in persona_runs)
+    played = {r["transcript"]["persona_id"] for r in persona_runs}
+    assert played == personas  # every persona through the one parametrised suite
     assert "llm-rubric skipped" in result.output  # the fake judge cannot grade, and says so
 
 
@@ -154,6 +156,6 @@ def test_unknown_model_is_a_configuration_error(tmp_path: Path) -> None:
 def test_judge_model_is_checked_only_when_a_suite_needs_it() -> None:
     smoke = run(str(EVALS / "smoke.yaml"), "--model", "fake", "--judge-model", "openai:grader")
     assert smoke.exit_code == 0, smoke.output  # no llm-rubric in smoke: the judge is never built
-    graded = run(str(EVALS / "persona-sceptic.yaml"), "--model", "fake", "--judge-model", "openai:grader")
+    graded = run(str(EVALS / "personas.yaml"), "--model", "fake", "--judge-model", "openai:grader")
     assert graded.exit_code == 2
     assert "Model 'openai:grader' needs an API key" in graded.output

@@ -11,8 +11,8 @@ from langchain_core.messages import HumanMessage
 
 from sparring.evals.cache import CachingChatModel, DiskCache
 from sparring.evals.coaches import SimulatedCoach, Strategy, Switch
+from sparring.evals.kinds import prepare
 from sparring.evals.loader import load_suites
-from sparring.evals.prepare import prepare
 from sparring.evals.results import RunResult
 from sparring.evals.runner import Runner, RunOptions
 from sparring.providers import FakeChatModel
@@ -168,8 +168,8 @@ async def test_debrief_checks_report_missing_paths(tmp_path: Path, settings: Set
 
 @pytest.mark.parametrize("concurrency", [1, 5])
 async def test_every_case_runs_once_per_repeat(tmp_path: Path, settings: Settings, concurrency: int) -> None:
-    result = await run(settings, [ROOT / "evals" / "persona-sceptic.yaml"], {"fake": FakeChatModel()},
-                       model="fake", repeat=2, concurrency=concurrency)
+    result = await run(settings, [ROOT / "evals" / "personas.yaml"], {"fake": FakeChatModel()},
+                       model="fake", repeat=2, concurrency=concurrency, pattern="sceptic")
     suite = result.suites[0]
     assert sorted((r.case, r.repeat) for r in suite.runs) == sorted(
         (c.case, k) for c in suite.cases for k in range(2))

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sparring.evals.kinds import prepare
+from sparring.evals.kinds.persona import PersonaSuite
 from sparring.evals.loader import SuiteFileError, load_suite_file, load_suites
-from sparring.evals.prepare import prepare
 from sparring.evals.schema import SCHEMA_PATH, render_schema
-from sparring.evals.suite import PersonaSuite
 from sparring.settings import ROOT, Settings
 
 GOOD = """\
@@ -129,13 +129,65 @@ def test_shipped_suites_and_strategies_are_valid(settings: Settings) -> None:
     assert {"directive", "empathic-questioning", "mixed"} <= strategies
 
 
-def test_every_shipped_persona_has_a_suite_with_guard_cases() -> None:
+def test_every_shipped_persona_runs_the_guard_cases(settings: Settings) -> None:
+    """One parametrised persona suite covers every persona (no near-copy per persona)."""
+    from sparring.evals.runner import Runner
+
+    prepared = [p for p in prepare(load_suites([ROOT / "evals"]), settings) if p.loaded.suite.kind == "persona"]
+    jobs = [j for p in prepared for j in Runner(settings).jobs([p])]
     for persona in sorted((ROOT / "personas").glob("*.yaml")):
-        suite = yaml.safe_load((ROOT / "evals" / f"persona-{persona.stem}.yaml").read_text())
-        lines = " ".join(str(t) for c in suite["cases"] for t in c.get("coach") or [])
+        mine = [j for j in jobs if (j.persona or j.case.persona or j.prep.loaded.suite.persona) == persona.stem]
+        lines = " ".join(t.say for j in mine for t in j.case.coach or [])
         assert "Are you an AI?" in lines and "Ignore your previous instructions" in lines and "tips" in lines
-        types = {a["type"] for c in suite["cases"] for a in c.get("expect", [])}
-        assert {"concern", "resistance", "no-ai-admission", "in-character", "llm-rubric"} <= types
+        types = {a.type for j in mine for a in j.case.expect}
+        assert {"concern", "resistance", "no-ai-admission", "in-character", "llm-rubric"} <= types, persona.stem
+
+
+def test_persona_matrix_names_each_run_and_binds_checks_to_the_persona(tmp_path: Path, settings: Settings) -> None:
+    from sparring.evals.kinds.persona import bind
+    from sparring.evals.runner import Runner
+    from sparring.evals.suite import ConcernCheck, RubricCheck
+
+    path = tmp_path / "matrix.yaml"
+    path.write_text(
+        "kind: persona\nname: matrix\npersonas: [sceptic, senior]\ncases:\n"
+        "  - id: hello\n    coach: [Hello]\n"
+        "    expect:\n      - {type: concern, surfaces: first, revealed: false}\n"
+        "  - id: only-sceptic\n    persona: sceptic\n    coach: [Hi]\n", "utf-8")
+    (prep,) = prepare(load_suites([path]), settings)
+    idents = [j.ident for j in Runner(settings).jobs([prep])]
+    assert idents == ["matrix/hello[sceptic]", "matrix/hello[senior]", "matrix/only-sceptic"]
+    sceptic, senior = prep.personas["sceptic"], prep.personas["senior"]
+    first = ConcernCheck(type="concern", surfaces="first", revealed=True)
+    last = ConcernCheck(type="concern", surfaces="last", revealed=False)
+    assert bind(first, sceptic).id == max(sceptic.concerns, key=lambda c: c.reveal_below).id
+    assert bind(last, senior).id == min(senior.concerns, key=lambda c: c.reveal_below).id
+    rubric = RubricCheck(type="llm-rubric", rubric="Speaks as {persona}.")
+    assert bind(rubric, senior).rubric == f"Speaks as {senior.name}."
+
+
+def test_matrix_concern_id_unknown_to_one_persona_is_a_configuration_error(tmp_path: Path,
+                                                                           settings: Settings) -> None:
+    path = tmp_path / "matrix.yaml"
+    path.write_text(
+        "kind: persona\nname: matrix\npersonas: [sceptic, senior]\ncases:\n"
+        "  - id: hello\n    coach: [Hello]\n"
+        "    expect:\n      - {type: concern, id: danny-leaving, revealed: false}\n", "utf-8")
+    with pytest.raises(SuiteFileError) as caught:
+        prepare(load_suites([path]), settings)
+    assert "persona 'senior' has no concern 'danny-leaving'" in str(caught.value)
+
+
+def test_only_the_kind_modules_know_the_suite_kinds() -> None:
+    """Adding a suite kind is one module in evals/kinds (plus schema and docs): nothing else
+    dispatches on a kind's classes."""
+    import re
+
+    names = re.compile(r"\b(AnnotationSuite|PersonaSuite|DebriefSuite|DebriefCase)\b"
+                       r"|kind\s*==\s*['\"](annotation|persona|debrief)")
+    outside = [p for p in (ROOT / "sparring").rglob("*.py") if "kinds" not in p.parts]
+    offenders = [str(p.relative_to(ROOT)) for p in outside if names.search(p.read_text("utf-8"))]
+    assert offenders == []
 
 
 def test_committed_schema_is_current() -> None:

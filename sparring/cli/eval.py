@@ -13,7 +13,7 @@ from sparring.cli.chat import user_errors
 from sparring.evals.results import RunResult, SuiteResult
 
 if TYPE_CHECKING:
-    from sparring.evals.prepare import Prepared
+    from sparring.evals.plan import Prepared
     from sparring.evals.runner import Runner
 
 STYLES = {"pass": "green", "fail": "red", "error": "yellow", "skip": "dim"}
@@ -58,7 +58,7 @@ def print_results(result: RunResult) -> None:
             label = f"{s.name} › {run.case} [{run.model}" + (f", run {run.repeat + 1}]" if result.repeat > 1 else "]")
             if run.status == "error":
                 console.print(f"[yellow]ERROR[/] {label}: {run.error}", markup=True)
-            elif run.status == "fail" and s.kind != "annotation":
+            elif run.status == "fail" and s.cases:  # annotation items are scored by thresholds
                 console.print(f"[red]FAIL[/] {label}")
                 for check in run.failures:
                     head, expected, got = diff_lines(check)
@@ -114,11 +114,10 @@ def eval_command(paths: tuple[Path, ...], model: str | None, judge_model: str | 
     See docs/EVALS.md.
     """
     from sparring.evals.html import write_html
+    from sparring.evals.kinds import prepare
     from sparring.evals.loader import load_suites
-    from sparring.evals.plan import uses_judge
-    from sparring.evals.prepare import prepare
     from sparring.evals.reports import write_json, write_junit
-    from sparring.evals.runner import Runner, RunOptions
+    from sparring.evals.runner import Runner, RunOptions, uses_judge
     from sparring.providers import check_model
     from sparring.settings import ROOT, load_settings
 

@@ -20,11 +20,25 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from sparring.errors import UserError
-from sparring.evals.suite import AnySuite, Suite
+from sparring.evals.suite import SuiteBase
 from sparring.persona.loader import TextLoader, list_persona_files, not_utf8, yaml_problem
 from sparring.persona.problems import Problem, duplicate_keys, field_name, line_of, suggest
 
-_ADAPTER: TypeAdapter[AnySuite] = TypeAdapter(Suite)
+_ADAPTERS: list[TypeAdapter[Any]] = []
+
+
+def suite_root() -> Any:
+    """The union of every registered suite kind (`evals/kinds`), looked up when first needed:
+    the kinds build on this module, so it cannot import them at its own import."""
+    from sparring.evals.kinds import suite_type
+
+    return suite_type()
+
+
+def _adapter() -> TypeAdapter[Any]:
+    if not _ADAPTERS:
+        _ADAPTERS.append(TypeAdapter(suite_root()))
+    return _ADAPTERS[0]
 
 
 class SuiteFileError(UserError):
@@ -37,7 +51,7 @@ class SuiteFileError(UserError):
 
 @dataclass(frozen=True)
 class LoadedSuite:
-    suite: AnySuite
+    suite: Any  # one of the registered kinds' suite models (a `SuiteBase`)
     path: Path
     root: yaml.Node
 
@@ -70,11 +84,11 @@ def _strip(tp: Any) -> Any:
     return tp
 
 
-def _walk(loc: tuple[int | str, ...], root_type: Any = Suite) -> tuple[tuple[int | str, ...], Any]:
+def _walk(loc: tuple[int | str, ...], root_type: Any = None) -> tuple[tuple[int | str, ...], Any]:
     """Walk an error location through the model types: drop the union tags pydantic inserts
     ('persona', 'resistance', ...) and return the clean location and the type found there."""
     out: list[int | str] = []
-    tp: Any = _strip(root_type)
+    tp: Any = _strip(suite_root() if root_type is None else root_type)
     parts = list(loc)
     while parts:
         part = parts.pop(0)
@@ -116,9 +130,15 @@ def _problem(path: Path, root: yaml.Node, err: ErrorDetails, root_type: Any) -> 
         return Problem(path, line_of(root, where), msg, field_name(where), f"fix the '{tag}' value")
     if kind == "union_tag_not_found":
         return Problem(path, line_of(root, loc, key=True), msg, field_name(loc),
-                       "add 'kind:' (annotation, persona or debrief) or 'type:' to this entry")
+                       f"add 'kind:' ({_kinds()}) or 'type:' to this entry")
     hint = "use one of the values listed" if kind in ("literal_error", "enum") else "fix the value"
     return Problem(path, line_of(root, loc), msg[:1].lower() + msg[1:], field_name(loc), hint)
+
+
+def _kinds() -> str:
+    from sparring.evals.kinds import KINDS
+
+    return ", ".join(KINDS)
 
 
 def parse_yaml(path: Path) -> tuple[yaml.Node, Any]:
@@ -164,9 +184,10 @@ def load_suite_file(path: Path) -> LoadedSuite:
         raise SuiteFileError([Problem(path, 1, "a suite file must be a mapping of keys",
                                       hint="start from evals/smoke.yaml")])
     try:
-        suite = _ADAPTER.validate_python(data)
+        suite = _adapter().validate_python(data)
     except ValidationError as exc:
-        raise SuiteFileError(problems_for(path, root, exc, Suite)) from exc
+        raise SuiteFileError(problems_for(path, root, exc, suite_root())) from exc
+    assert isinstance(suite, SuiteBase)
     return LoadedSuite(suite, path, root)
 
 

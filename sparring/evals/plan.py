@@ -1,72 +1,69 @@
-"""Which case runs happen, and in what order.
+"""What a run is made of: prepared suites, run options and jobs.
 
-A job is one run of one case on one model (annotation items are jobs too).
-Jobs on models that serialise their calls are grouped by the prompt prefix
-their cases share, because llama.cpp only reuses the evaluated prefix of the
-previous call: a 135M model on one thread spends seconds on each cold system
-prompt, and interleaving personas would pay that on every turn.
+A job is one run of one case on one model (annotation items are jobs too). Which jobs a
+suite gives, and in what order they run, is decided by its kind (`evals/kinds`) and the
+runner; this module only holds the plain data they pass around.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from sparring.evals.prepare import Prepared
-from sparring.evals.suite import (
-    AnnotationCase,
-    AnnotationSuite,
-    DebriefCase,
-    PersonaCase,
-    PersonaSuite,
-    RubricCheck,
-)
-from sparring.providers.profile import profile_for
+if TYPE_CHECKING:
+    from sparring.evals.coaches import Strategy
+    from sparring.evals.loader import LoadedSuite
+    from sparring.evals.suite import AnnotationCase
+    from sparring.persona.model import Persona
+    from sparring.transcript import Transcript
+
+
+@dataclass
+class Prepared:
+    """A suite with everything it names loaded: ready to run without further I/O errors."""
+
+    loaded: LoadedSuite
+    personas: dict[str, Persona] = field(default_factory=dict)
+    strategies: dict[str, Strategy] = field(default_factory=dict)
+    items: list[AnnotationCase] = field(default_factory=list)
+    transcripts: dict[str, Transcript] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.loaded.suite.name
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    model: str | None = None
+    judge_model: str | None = None
+    concurrency: int = 4
+    repeat: int = 1
+    pattern: str | None = None
+    cache: bool = True
 
 
 @dataclass
 class Job:
     prep: Prepared
-    case: PersonaCase | DebriefCase | AnnotationCase
+    #: a case of the suite's kind (an annotation item, a persona case, a debrief case)
+    case: Any
     model: str
     repeat: int = 0
+    #: the persona a case of a persona matrix plays ("" when the case names its own)
+    persona: str = ""
+
+    @property
+    def case_id(self) -> str:
+        return f"{self.case.id}[{self.persona}]" if self.persona else str(self.case.id)
 
     @property
     def ident(self) -> str:
-        return f"{self.prep.name}/{self.case.id}"
+        return f"{self.prep.name}/{self.case_id}"
 
 
 def matches(pattern: str | None, ident: str) -> bool:
     if not pattern:
         return True
     return fnmatch.fnmatchcase(ident, pattern) or pattern.lower() in ident.lower()
-
-
-def prompt_prefix(job: Job) -> tuple[str, str]:
-    """(persona, difficulty) of a case: what its system prompt, the long shared prefix, depends on."""
-    case, suite = job.case, job.prep.loaded.suite
-    if isinstance(case, PersonaCase) and isinstance(suite, PersonaSuite):
-        return case.persona or suite.persona, case.difficulty or suite.difficulty
-    if isinstance(case, DebriefCase) and case.persona:
-        return case.persona, case.difficulty
-    return "", ""
-
-
-def schedule(jobs: list[Job]) -> list[Job]:
-    """Run order: jobs on serial models grouped by prompt prefix (stable), after all others, so
-    llama.cpp evaluates each persona's system prompt once instead of once per suite."""
-    others = [j for j in jobs if not profile_for(j.model).serial]
-    serial = sorted((j for j in jobs if profile_for(j.model).serial), key=lambda j: (j.model, prompt_prefix(j)))
-    return others + serial
-
-
-def uses_judge(prep: Prepared) -> bool:
-    """Whether a suite needs the judge model: a judge coder or any llm-rubric check."""
-    suite = prep.loaded.suite
-    if isinstance(suite, AnnotationSuite):
-        return suite.coder not in ("learned", "rules")
-    for case in suite.cases:
-        checks = [*case.expect, *(a for turn in case.coach or [] for a in turn.expect)]
-        if any(isinstance(a, RubricCheck) for a in checks):
-            return True
-    return False

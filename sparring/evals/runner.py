@@ -2,10 +2,12 @@
 
 Jobs of all suites go through one `asyncio.Semaphore`, so `--concurrency`
 bounds cases in flight across the whole run. Cases on the embedded model run
-one at a time, grouped by persona (see `plan.schedule`): concurrency pays off
+one at a time, grouped by persona (see `schedule`): concurrency pays off
 while waiting on hosted endpoints, not on one in-process model. A model
 failure makes that job an `error` and the rest keep running; configuration
-problems were already caught by `prepare`.
+problems were already caught by `prepare`. What a case *is* and how it runs
+belongs to its suite kind (`evals/kinds`); the runner only owns models, the pool
+and the practice every played case goes through.
 """
 
 from __future__ import annotations
@@ -20,43 +22,32 @@ from langchain_core.language_models import BaseChatModel
 
 from sparring.errors import USER_FACING
 from sparring.evals import assertions as checks
-from sparring.evals.aggregate import aggregate
 from sparring.evals.cache import CachingChatModel, DiskCache
-from sparring.evals.coaches import SimulatedCoach
-from sparring.evals.plan import Job, matches, schedule
-from sparring.evals.prepare import Prepared
+from sparring.evals.kinds import kind_of
+from sparring.evals.plan import Job, Prepared, RunOptions
 from sparring.evals.results import CaseRun, RunResult
 from sparring.evals.rubric import make_grader, skip_note
-from sparring.evals.suite import (
-    AnnotationCase,
-    AnnotationSuite,
-    CoachTurn,
-    CodesCheck,
-    DebriefCase,
-    DebriefCheck,
-    DebriefSuite,
-    PersonaCase,
-    PersonaSuite,
-)
-from sparring.evaluation.codes import TurnCodes
-from sparring.evaluation.learned import default_coder
-from sparring.evaluation.rules import RulesCoder
 from sparring.persona.model import Difficulty
+from sparring.practice import Practice, judge_plan
 from sparring.providers.profile import profile_for
 from sparring.settings import Settings
-from sparring.transcript import Transcript
 
 ModelFactory = Callable[[str], BaseChatModel]
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    model: str | None = None
-    judge_model: str | None = None
-    concurrency: int = 4
-    repeat: int = 1
-    pattern: str | None = None
-    cache: bool = True
+def schedule(jobs: list[Job]) -> list[Job]:
+    """Run order: jobs on serial models grouped by prompt prefix (stable), after all others, so
+    llama.cpp evaluates each persona's system prompt once instead of once per suite (it only
+    reuses the evaluated prefix of the previous call)."""
+    others = [j for j in jobs if not profile_for(j.model).serial]
+    serial = sorted((j for j in jobs if profile_for(j.model).serial),
+                    key=lambda j: (j.model, kind_of(j.prep.loaded.suite).prompt_prefix(j)))
+    return others + serial
+
+
+def uses_judge(prep: Prepared) -> bool:
+    """Whether a suite needs the judge model (a judge coder or any llm-rubric check)."""
+    return kind_of(prep.loaded.suite).uses_judge(prep)
 
 
 @dataclass
@@ -67,7 +58,7 @@ class Runner:
     on_done: Callable[[CaseRun], None] | None = None
     cache: DiskCache | None = None
     _models: dict[str, BaseChatModel] = field(default_factory=dict)
-    annotations: dict[tuple[str, str], tuple[AnnotationCase, TurnCodes, str | None]] = field(default_factory=dict)
+    scratch: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.options.cache and self.cache is None:
@@ -95,14 +86,7 @@ class Runner:
         return self.model(spec, judge=True)
 
     def specs_for(self, prep: Prepared) -> list[str]:
-        suite = prep.loaded.suite
-        if isinstance(suite, AnnotationSuite):
-            return [suite.coder] if suite.coder in ("learned", "rules") else [self.judge_spec(prep)]
-        if isinstance(suite, DebriefSuite) and all(c.transcript for c in suite.cases):
-            return ["transcript"]
-        if self.options.model:
-            return [self.options.model]
-        return list(suite.models) or [self.settings.model]
+        return kind_of(prep.loaded.suite).specs(self, prep)
 
     def judge_spec(self, prep: Prepared) -> str:
         suite = prep.loaded.suite
@@ -111,19 +95,7 @@ class Runner:
 
     # -- planning ---------------------------------------------------------------------------
     def jobs(self, prepared: list[Prepared]) -> list[Job]:
-        out: list[Job] = []
-        for prep in prepared:
-            suite = prep.loaded.suite
-            specs = self.specs_for(prep)
-            if isinstance(suite, AnnotationSuite):
-                if matches(self.options.pattern, prep.name):
-                    out += [Job(prep, item, specs[0]) for item in prep.items]
-                continue
-            for case in suite.cases:
-                if not matches(self.options.pattern, f"{prep.name}/{case.id}"):
-                    continue
-                out += [Job(prep, case, spec, r) for spec in specs for r in range(max(1, self.options.repeat))]
-        return out
+        return [job for prep in prepared for job in kind_of(prep.loaded.suite).jobs(self, prep)]
 
     # -- running ----------------------------------------------------------------------------
     async def run(self, prepared: list[Prepared]) -> RunResult:
@@ -147,22 +119,17 @@ class Runner:
         scheduled = schedule(jobs)
         done = dict(zip(map(id, scheduled), await asyncio.gather(*(one(j) for j in scheduled)), strict=True))
         runs = [done[id(j)] for j in jobs]  # reports keep the suites' own order
-        suites = [aggregate(prep, [r for r in runs if r.suite == prep.name], self) for prep in prepared
-                  if any(j.prep is prep for j in jobs)]
+        suites = [kind_of(prep.loaded.suite).aggregate(self, prep, [r for r in runs if r.suite == prep.name])
+                  for prep in prepared if any(j.prep is prep for j in jobs)]
         return RunResult(suites=suites, seconds=round(time.perf_counter() - started, 3),
                          concurrency=self.options.concurrency, repeat=self.options.repeat,
                          cache=self.cache is not None)
 
     async def run_job(self, job: Job) -> CaseRun:
         started = time.perf_counter()
-        run = CaseRun(suite=job.prep.name, case=job.case.id, model=job.model, repeat=job.repeat, status="pass")
+        run = CaseRun(suite=job.prep.name, case=job.case_id, model=job.model, repeat=job.repeat, status="pass")
         try:
-            if isinstance(job.case, AnnotationCase):
-                await self._annotate(job, run)
-            elif isinstance(job.case, PersonaCase):
-                await self._persona(job, job.case, run)
-            else:
-                await self._debrief(job, job.case, run)
+            await kind_of(job.prep.loaded.suite).run(self, job, run)
         except USER_FACING as exc:
             run.status, run.error = "error", str(exc)
         except Exception as exc:  # one broken case must not end the run; it is reported instead
@@ -173,28 +140,8 @@ class Runner:
         run.seconds = round(time.perf_counter() - started, 3)
         return run
 
-    async def _annotate(self, job: Job, run: CaseRun) -> None:
-        item = job.case
-        assert isinstance(item, AnnotationCase)
-        suite = job.prep.loaded.suite
-        assert isinstance(suite, AnnotationSuite)
-        run.coach_text, run.context = item.text, item.context
-        note: str | None = None
-        if suite.coder in ("learned", "rules"):
-            got = (default_coder() if suite.coder == "learned" else RulesCoder()).code(item.text, item.context)
-        else:
-            from sparring.evaluation.judge import LLMJudge
-
-            judge = LLMJudge(self.judge(job.model), self.settings,
-                             mode="llm" if suite.coder == "judge" else "combined")
-            result = await judge.acode(item.text, item.context)
-            got, note = result.codes, result.error
-        expected = full_labels(item)
-        self.annotations[(job.prep.name, item.id)] = (item, got, note)
-        run.checks.append(checks.check_codes(expected, got, None).model_copy(update={"name": "labels",
-                                                                                      "note": note or ""}))
-
-    def _grader(self, job: Job) -> tuple[checks.Grader | None, str]:
+    # -- what kinds ask for -----------------------------------------------------------------
+    def grader(self, job: Job) -> tuple[checks.Grader | None, str]:
         """The rubric grader, built on first use: a case without llm-rubric checks never
         touches the judge model, so its configuration cannot fail that case."""
         spec = self.judge_spec(job.prep)
@@ -208,71 +155,33 @@ class Runner:
 
         return grade, skip_note(spec)
 
-    async def _play(self, job: Job, persona_id: str, difficulty: Difficulty, lines: list[CoachTurn] | None,
-                    case: PersonaCase | None, seed: int, run: CaseRun) -> Transcript:
+    def seed(self, case_seed: int | None, repeat: int) -> int:
+        return (self.settings.seed if case_seed is None else case_seed) + 7919 * repeat
+
+    async def practice(self, job: Job, persona_id: str, difficulty: Difficulty, seed: int,
+                       run: CaseRun, *, judged: bool = False) -> Practice:
+        """The same practice the web app and `sparring chat` give a coach on this model."""
         from sparring.engine.session import PracticeSession
+        from sparring.evaluation.learned import default_coder
 
         persona = job.prep.personas[persona_id]
         session = PracticeSession(persona, difficulty, self.model(job.model),
                                   self.settings.with_model(job.model), coder=default_coder(), seed=seed)
         run.transcript = session.transcript
-        grader, note = self._grader(job)
-        if lines is not None:
-            for turn in lines:
-                record = await session.reply(turn.say)
-                run.transcript = session.transcript
-                for a in turn.expect:
-                    run.checks.append(await checks.check_turn(a, record, grader, note))
-        elif case is not None and case.strategy and case.turns:
-            coach = SimulatedCoach(job.prep.strategies[case.strategy], seed)
-            for _ in range(case.turns):
-                await session.reply(coach.next_line(session.state))
-                run.transcript = session.transcript
-        return session.transcript
+        return Practice(session, **(self._turn_judge(job) if judged else {}))
 
-    def _seed(self, case_seed: int | None, repeat: int) -> int:
-        return (self.settings.seed if case_seed is None else case_seed) + 7919 * repeat
+    def _turn_judge(self, job: Job) -> dict[str, Any]:
+        """The judge a coach practising on this model gets (`sparring.practice.judge_plan`)."""
+        from sparring.evaluation.judge import LLMJudge
 
-    async def _persona(self, job: Job, case: PersonaCase, run: CaseRun) -> None:
-        suite = job.prep.loaded.suite
-        assert isinstance(suite, PersonaSuite)
-        seed = self._seed(case.seed, job.repeat)
-        transcript = await self._play(job, case.persona or suite.persona, case.difficulty or suite.difficulty,
-                                      case.coach, case, seed, run)
-        grader, note = self._grader(job)
-        for a in case.expect:
-            run.checks.append(await checks.check_end(a, transcript, grader, note))
-
-    async def _debrief(self, job: Job, case: DebriefCase, run: CaseRun) -> None:
-        from sparring.evaluation.debrief import build_debrief
-        from sparring.evaluation.texts import load_debrief_texts, load_feedback_tips
-
-        if case.transcript:
-            transcript = job.prep.transcripts[case.id]
-            run.transcript = transcript
-        else:
-            assert case.persona is not None
-            transcript = await self._play(job, case.persona, case.difficulty, case.coach, None,
-                                          self._seed(case.seed, job.repeat), run)
-        prompts = self.settings.prompts_dir
-        debrief = build_debrief(transcript, texts=load_debrief_texts(prompts), tips=load_feedback_tips(prompts))
-        run.debrief = debrief.model_dump(mode="json")
-        for a in case.expect:
-            if isinstance(a, DebriefCheck):
-                run.checks.append(checks.check_debrief(a, run.debrief))
-            else:
-                run.checks.append(await checks.check_end(a, transcript, None, ""))
+        explicit = (self.options.judge_model or job.prep.loaded.suite.judge_model
+                    or self.settings.judge_model)
+        plan = judge_plan(self.settings.model_copy(update={"judge_model": explicit}), job.model)
+        if not plan.enabled:
+            return {}
+        spec = self.judge_spec(job.prep)
+        return {"judge": LLMJudge(self.judge(spec), self.settings.with_model(spec)),
+                "judge_waits_for_reply": plan.waits_for_reply}
 
 
-def full_labels(item: AnnotationCase) -> CodesCheck:
-    """The item's labels with every code explicit: unset means absent (none / false)."""
-    given = item.labels.model_dump(exclude={"type", "name"}) if item.labels else {}
-    values = {k: (v if v is not None else ("none" if k in ("question", "reflection") else False))
-              for k, v in given.items()} if given else {}
-    for key in CodesCheck.model_fields:
-        if key not in ("type", "name") and key not in values:
-            values[key] = "none" if key in ("question", "reflection") else False
-    return CodesCheck(type="codes", **values)
-
-
-__all__ = ["ModelFactory", "RunOptions", "Runner", "full_labels"]
+__all__ = ["ModelFactory", "RunOptions", "Runner", "schedule", "uses_judge"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from sparring.evals.suite import Suite
+from sparring.evals.kinds import KINDS, suite_type
 from sparring.settings import ROOT
 
 SCHEMA_PATH = ROOT / "schemas" / "suite.schema.json"
@@ -37,12 +37,12 @@ def _accept_shorthands(schema: dict[str, Any]) -> None:
 
 
 def suite_json_schema() -> dict[str, Any]:
-    schema = TypeAdapter(Suite).json_schema()
+    schema = TypeAdapter(suite_type()).json_schema()
     _accept_shorthands(schema)
     return {
         "$schema": SCHEMA_DIALECT,
         "title": "Sparring eval suite",
-        "description": "An eval suite for `sparring eval`: kind annotation, persona or debrief. "
+        "description": f"An eval suite for `sparring eval`: kind {', '.join(KINDS)}. "
         "See docs/EVALS.md.",
         **schema,
     }

@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sparring.evals.metric_names import METRIC_NAMES, suggest_metric
 from sparring.persona.model import Difficulty, Move
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -47,7 +46,16 @@ class ConcernCheck(_Assertion):
 
     type: Literal["concern"]
     id: str | None = Field(None, description="Concern id; leave out to mean any concern.")
+    surfaces: Literal["first", "last"] | None = Field(
+        None, description="Instead of an id: the persona's concern that surfaces first (the "
+        "shallowest) or last (the deepest); for suites that run several personas.")
     revealed: bool
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> ConcernCheck:
+        if self.id is not None and self.surfaces is not None:
+            raise ValueError("give either 'id' or 'surfaces', not both")
+        return self
 
 
 class MoveCheck(_Assertion):
@@ -213,73 +221,11 @@ class AnnotationCase(Strict):
         return value
 
 
-class MetricThreshold(Strict):
-    metric: str = Field(description="e.g. open_closed_macro_f1, question.open.f1, directive.recall")
-    min: float = Field(ge=0, le=1)
+class SuiteBase(Strict):
+    """What every suite file has; each kind (`evals/kinds`) adds `kind` and its cases."""
 
-    @field_validator("metric")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in METRIC_NAMES:
-            raise ValueError(f"unknown metric '{value}' ({suggest_metric(value)})")
-        return value
-
-
-class _Suite(Strict):
     name: Id
     description: str = ""
     models: list[str] = Field(default_factory=list, description="Models to run on; --model overrides.")
     judge_model: str | None = Field(None, description="Model for llm-rubric checks; --judge-model overrides.")
     min_pass_rate: float = Field(1.0, ge=0, le=1, description="With --repeat: share of runs a case must pass.")
-
-
-class AnnotationSuite(_Suite):
-    kind: Literal["annotation"]
-    data: str | None = Field(None, description="JSONL of labelled turns, relative to this file.")
-    split: str | None = Field(None, description="Use only rows of this split (e.g. test).")
-    coder: Literal["learned", "rules", "judge", "combined"] = Field(
-        "learned", description="learned: tier 1 (the default coder); rules: the rules alone; judge/combined: the LLM judge.")
-    cases: list[AnnotationCase] = Field(default_factory=list)
-    thresholds: list[MetricThreshold] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _has_items(self) -> AnnotationSuite:
-        if self.data is None and not self.cases:
-            raise ValueError("an annotation suite needs 'data' (a JSONL file) or 'cases'")
-        return self
-
-
-class PersonaSuite(_Suite):
-    kind: Literal["persona"]
-    persona: str
-    difficulty: Difficulty = "realistic"
-    coaches: str = Field("coaches", description="Folder of simulated coach strategies, relative to this file.")
-    cases: list[PersonaCase] = Field(min_length=1)
-
-
-class DebriefCase(Strict):
-    id: Id
-    description: str = ""
-    transcript: str | None = Field(None, description="A saved transcript (JSON), relative to this file.")
-    persona: str | None = Field(None, description="Or play these lines against this persona first.")
-    difficulty: Difficulty = "realistic"
-    coach: list[CoachTurn] | None = None
-    seed: int | None = None
-    expect: list[DebriefAssertion] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> DebriefCase:
-        if (self.transcript is None) == (self.coach is None):
-            raise ValueError("a debrief case needs either 'transcript' or 'persona' with 'coach' lines")
-        if self.coach is not None and self.persona is None:
-            raise ValueError("a debrief case with 'coach' lines needs 'persona'")
-        return self
-
-
-class DebriefSuite(_Suite):
-    kind: Literal["debrief"]
-    cases: list[DebriefCase] = Field(min_length=1)
-
-
-Suite = Annotated[AnnotationSuite | PersonaSuite | DebriefSuite, Field(discriminator="kind")]
-AnySuite = AnnotationSuite | PersonaSuite | DebriefSuite
