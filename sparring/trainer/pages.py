@@ -96,13 +96,24 @@ def _flatten(router: APIRouter) -> list[APIRoute]:
     return out
 
 
+#: Last of ours: any other `/trainer/...` path is a 404 here (after the role check), never
+#: Chainlit's catch-all serving the chat client for a mistyped or crafted trainer URL.
+fallback = trainer_router()
+
+
+@fallback.api_route(PREFIX + "/{rest:path}", methods=["GET", "POST"])
+async def not_found(rest: str) -> None:
+    raise HTTPException(status_code=404, detail="Not found")
+
+
 def install_trainer_routes(app: FastAPI, settings: Settings) -> None:
     """Put every trainer route at the front of `app`'s routes; idempotent (Chainlit may
     import the app module again on reload)."""
     setattr(app.state, SETTINGS_KEY, settings)
     if getattr(app.state, _INSTALLED, False):
         return
-    ours = [route for r in (router, *(m.router for m in _modules())) for route in _flatten(r)]
+    routers = (router, *(m.router for m in _modules()), fallback)
+    ours = [route for r in routers for route in _flatten(r)]
     unguarded = [r.path for r in ours if not _guarded(r)]
     if unguarded:  # a route built outside `trainer_router()`: refuse to serve it at all
         raise RuntimeError(f"trainer routes without the role check: {unguarded}")

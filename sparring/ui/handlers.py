@@ -45,6 +45,15 @@ def _new_live(app: AppState, persona: Persona, options: PracticeOptions) -> Live
     return Live(persona=persona, session=session, stored=stored)
 
 
+def _draft_to_try(app: AppState) -> Persona | None:
+    """A trainer's unsaved draft when this browser came from the studio's "Try it"."""
+    from sparring.trainer.drafts import draft_for_chat
+
+    environ = getattr(cl.context.session, "environ", None)
+    return draft_for_chat(app.settings.data_dir, app.settings.personas_dir,
+                          environ if isinstance(environ, dict) else None, current_user())
+
+
 def _persona_for_profile(app: AppState) -> Persona:
     personas = app.personas()
     chosen = cl.user_session.get("chat_profile")
@@ -66,7 +75,8 @@ async def _open(live: Live) -> None:
 
 async def on_chat_start(app: AppState) -> None:
     try:
-        persona = _persona_for_profile(app)
+        draft = _draft_to_try(app)
+        persona = draft or _persona_for_profile(app)
         options = PracticeOptions(model=app.settings.model)
         values = await cl.ChatSettings(profiles.settings_widgets(app.settings, options)).send()
         live = _new_live(app, persona, profiles.options_from(values, app.settings, options))
@@ -74,6 +84,10 @@ async def on_chat_start(app: AppState) -> None:
         await _say(f"**Sparring cannot start a practice.** {exc}")
         return
     set_live(live)
+    if draft is not None:
+        await _say(f"**Trying an unsaved draft of {draft.name}** (`{draft.id}`) from the persona "
+                   "studio; the saved persona is unchanged. New chats use this draft until you "
+                   "press *Stop trying drafts* in the studio or it expires.")
     await _open(live)
 
 
