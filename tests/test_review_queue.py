@@ -74,30 +74,50 @@ def record(coach: str) -> StoredPractice:
     return StoredPractice(transcript=transcript, options=PracticeOptions(model="fake"))
 
 
+async def step(layer: SparringDataLayer, thread_id: str, kind: str, name: str, output: str,
+               minute: int, parent: str | None = None) -> str:
+    step_id = str(uuid.uuid4())
+    await layer.create_step({"id": step_id, "threadId": thread_id, "name": name, "type": kind,
+                             "output": output, "streaming": False, "parentId": parent,
+                             "createdAt": f"2026-01-01T10:{minute:02d}:00Z", "metadata": {}})
+    return step_id
+
+
 async def session_with_ratings(layer: SparringDataLayer, coach: str,
-                               ratings: list[tuple[str, int, str | None]]) -> tuple[str, list[str]]:
-    """A stored practice, its chat messages, and `ratings` (reply text, value, comment)."""
+                               ratings: list[tuple[str, int, str | None]],
+                               on_run: bool = True) -> tuple[str, list[str]]:
+    """A stored practice, its chat laid out as the app writes it, and `ratings` (reply text,
+    value, comment). The web client rates the *run* of the coach message a reply answers
+    (`on_run`); other clients may rate the reply's own message."""
     user = await layer.create_user(User(identifier=coach))
     assert user is not None
     thread_id = str(uuid.uuid4())
     await layer.update_thread(thread_id, name="practice", user_id=user.id)
     await layer.practice.save(thread_id, coach, record(coach))
-    steps = {}
-    for minute, line in enumerate((OPENING, FIRST, SECOND)):
-        steps[line] = str(uuid.uuid4())
-        await layer.create_step({"id": steps[line], "threadId": thread_id, "name": "Graham",
-                                 "type": "assistant_message", "output": line, "streaming": False,
-                                 "createdAt": f"2026-01-01T10:0{minute}:00Z", "metadata": {}})
+    target = {}
+    start = await step(layer, thread_id, "run", "on_chat_start", "", 0)
+    await step(layer, thread_id, "assistant_message", "Sparring", "**You are about to meet**", 1, start)
+    opening = await step(layer, thread_id, "assistant_message", "Graham", OPENING, 2, start)
+    target[OPENING] = start if on_run else opening
+    for n, (line, reply) in enumerate(((f"{coach}: how has the year been?", FIRST),
+                                       (f"{coach}: sounds like the rota weighs on you.", SECOND))):
+        said = await step(layer, thread_id, "user_message", coach, line, 10 + 10 * n)
+        run = await step(layer, thread_id, "run", "on_message", "", 11 + 10 * n, said)
+        await step(layer, thread_id, "tool", "Feedback", "**open question**", 12 + 10 * n, run)
+        message = await step(layer, thread_id, "assistant_message", "Graham", reply, 13 + 10 * n, run)
+        await step(layer, thread_id, "assistant_message", "Sparring", "Saved.", 14 + 10 * n, run)
+        target[reply] = run if on_run else message
     ids = []
     for reply, value, comment in ratings:
-        ids.append(await layer.upsert_feedback(Feedback(forId=steps[reply], value=value,
+        ids.append(await layer.upsert_feedback(Feedback(forId=target[reply], value=value,
                                                         threadId=thread_id, comment=comment)))
     return thread_id, ids
 
 
-async def test_a_rating_shows_the_turn_in_context(layer: SparringDataLayer) -> None:
+@pytest.mark.parametrize("on_run", [True, False], ids=["rated-run", "rated-message"])
+async def test_a_rating_shows_the_turn_in_context(layer: SparringDataLayer, on_run: bool) -> None:
     thread, _ = await session_with_ratings(layer, "alice", [(SECOND, 0, "would not say that"),
-                                                            (OPENING, 1, None)])
+                                                            (OPENING, 1, None)], on_run)
     await layer.shares.set_shared(thread, "alice", True)
     items = await build_queue(layer.shares, layer.reviews, "tina")
     assert [i.rating for i in items] == ["down", "up"]  # the later reply first

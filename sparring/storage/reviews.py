@@ -1,7 +1,8 @@
 """The 👍/👎 coaches gave manager replies, read back for trainers, and the trainers' verdicts.
 
-Chainlit stores each rating in its `feedbacks` table against the id of the message
-(`steps` row) it rates; the reply's text is on that step. We only read those tables, and
+Chainlit stores each rating in its `feedbacks` table against a `steps` row: the rated
+message itself, or (what the web client sends) the *run* step of the coach message that
+the reply answered, in which case the rated reply is that run's last assistant message. We only read those tables, and
 only for threads `ShareStore.visible_sessions` already let through: the ids passed in
 come from that query, never from the request. A trainer's verdict (fixed, and in which
 persona version) goes to `sparring_feedback_reviews`, keyed by the feedback id.
@@ -38,10 +39,17 @@ class FeedbackRow:
 _FEEDBACK = text(
     'SELECT CAST(f."id" AS TEXT), CAST(st."threadId" AS TEXT), CAST(st."id" AS TEXT), f."value", '
     'f."comment", st."output", st."createdAt", r."status", r."fixed_in", r."reviewed_by", '
-    'r."reviewed_at" FROM feedbacks f JOIN steps st ON st."id" = f."forId" '
+    'r."reviewed_at", st."type" FROM feedbacks f JOIN steps st ON st."id" = f."forId" '
     'LEFT JOIN sparring_feedback_reviews r ON r."feedback_id" = CAST(f."id" AS TEXT) '
     'WHERE CAST(st."threadId" AS TEXT) IN :threads ORDER BY st."createdAt"'
 ).bindparams(bindparam("threads", expanding=True))
+#: The manager's messages under rated run steps, oldest first (the last one is the reply);
+#: the app's own notes (author "Sparring", see ui/handlers.py) are never the rated reply.
+_RUN_REPLIES = text(
+    'SELECT CAST("parentId" AS TEXT), "output", "createdAt" FROM steps '
+    'WHERE CAST("parentId" AS TEXT) IN :runs AND "type" = \'assistant_message\' '
+    'AND "name" <> \'Sparring\' ORDER BY "createdAt"'
+).bindparams(bindparam("runs", expanding=True))
 
 
 class ReviewStore:
@@ -56,12 +64,19 @@ class ReviewStore:
             return []
         async with self._engine.connect() as conn:
             rows = (await conn.execute(_FEEDBACK, {"threads": thread_ids})).all()
-        return [
-            FeedbackRow(feedback_id=str(r[0]), thread_id=str(r[1]), step_id=str(r[2]), value=int(r[3]),
-                        comment=str(r[4] or ""), output=str(r[5] or ""), created_at=str(r[6] or ""),
-                        status=str(r[7] or "open"), fixed_in=r[8], reviewed_by=r[9], reviewed_at=r[10])
-            for r in rows
-        ]
+            runs = [str(r[2]) for r in rows if r[11] == "run"]
+            replies: dict[str, tuple[str, str]] = {}
+            if runs:  # later rows overwrite earlier ones: the run's last message wins
+                for parent, output, at in (await conn.execute(_RUN_REPLIES, {"runs": runs})).all():
+                    replies[str(parent)] = (str(output or ""), str(at or ""))
+        out = []
+        for r in rows:
+            output, at = replies.get(str(r[2]), (str(r[5] or ""), str(r[6] or "")))
+            out.append(FeedbackRow(
+                feedback_id=str(r[0]), thread_id=str(r[1]), step_id=str(r[2]), value=int(r[3]),
+                comment=str(r[4] or ""), output=output, created_at=at, status=str(r[7] or "open"),
+                fixed_in=r[8], reviewed_by=r[9], reviewed_at=r[10]))
+        return sorted(out, key=lambda row: row.created_at)
 
     async def set_status(self, feedback_id: str, thread_id: str, fixed: bool,
                          fixed_in: str | None, reviewer: str) -> None:

@@ -16,7 +16,7 @@ from chainlit.types import ThreadDict
 from sparring.errors import USER_FACING
 from sparring.persona.model import Persona
 from sparring.storage.sessions import PracticeOptions, StoredPractice
-from sparring.ui import profiles, render
+from sparring.ui import profiles, render, sharing
 from sparring.ui.ending import end_session
 from sparring.ui.state import AppState, Live, current_user, get_live, save, set_live
 from sparring.ui.turns import (
@@ -78,7 +78,8 @@ async def on_chat_start(app: AppState) -> None:
         draft = _draft_to_try(app)
         persona = draft or _persona_for_profile(app)
         options = PracticeOptions(model=app.settings.model)
-        values = await cl.ChatSettings(profiles.settings_widgets(app.settings, options)).send()
+        values = await cl.ChatSettings([*profiles.settings_widgets(app.settings, options),
+                                         sharing.share_widget(False)]).send()
         live = _new_live(app, persona, profiles.options_from(values, app.settings, options))
     except USER_FACING as exc:
         await _say(f"**Sparring cannot start a practice.** {exc}")
@@ -185,6 +186,7 @@ async def on_rewind_action(app: AppState, action: cl.Action) -> None:
 
 
 async def on_settings_update(app: AppState, values: dict[str, Any]) -> None:
+    await sharing.apply(values)  # the coach's share switch, whatever else changed
     live = get_live()
     if live is None:
         return
@@ -248,7 +250,8 @@ async def on_chat_resume(app: AppState, thread: ThreadDict) -> None:
     stored.options = options
     live = Live(persona=persona, session=session, stored=stored, named=True)
     set_live(live)
-    await cl.ChatSettings(profiles.settings_widgets(app.settings, options)).send()
+    await cl.ChatSettings([*profiles.settings_widgets(app.settings, options),
+                           sharing.share_widget(await sharing.is_shared())]).send()
     if stored.ended:
         return
     state = session.transcript.state

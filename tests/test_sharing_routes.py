@@ -1,0 +1,132 @@
+"""Trainer routes on the real server: a coach is refused on every one, and a trainer sees a
+coach's session only after the coach shares it, through every page, API and export.
+
+The server is `chainlit run` with the fake model in multi-user mode; coaches talk over
+socket.io as the browser does, rate a reply through Chainlit's own feedback endpoint and
+flip the "Share with trainers" switch through the chat settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from uiserver import ChatClient, UIServer, login, messages, running
+
+from sparring.persona.loader import load_personas
+from sparring.settings import ROOT, Settings
+from sparring.trainer.pages import install_trainer_routes, trainer_paths
+from sparring.ui.auth import hash_password
+from sparring.ui.sharing import SHARE_SETTING
+
+pytestmark = pytest.mark.server
+
+PERSONA = "sceptic"
+SHARED_LINE = "What has this year been like for your team, honestly?"
+PRIVATE_LINE = "What would you like to get out of our time together?"
+#: Every page and API that shows sessions, with how it names one.
+VIEWS = ["/trainer/review?status=all", "/trainer/api/review", "/trainer/cohort",
+         "/trainer/api/cohort", "/trainer/api/cohort.csv"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UIServer]:
+    work = tmp_path_factory.mktemp("sharing")
+    users = work / "users.txt"
+    users.write_text(f"alice:{hash_password('alice-pw')}\n"
+                     f"tina:{hash_password('tina-pw')}:trainer\n")
+    with running(work, SPARRING_USERS_FILE=str(users), SPARRING_AUTH_SECRET="s" * 48) as srv:
+        yield srv
+
+
+def every_trainer_route() -> list[tuple[str, str]]:
+    """(method, concrete path) for each `/trainer` route the app installs, parameters filled."""
+    app = FastAPI()
+    install_trainer_routes(app, Settings(_env_file=None))  # type: ignore[call-arg]
+    out = []
+    for path, methods in trainer_paths(app):
+        concrete = re.sub(r"\{[^}]+\}", "x", path)
+        out += [(m, concrete) for m in sorted(methods - {"HEAD"})]
+    return out
+
+
+def test_a_coach_is_refused_on_every_trainer_route(server: UIServer) -> None:
+    routes = every_trainer_route()
+    paths = {p for _, p in routes}
+    # The enumeration really covers this file's subjects (so it cannot pass on an empty list).
+    assert {"/trainer/review", "/trainer/api/review", "/trainer/api/review/x", "/trainer/cohort",
+            "/trainer/api/cohort", "/trainer/api/cohort.csv"} <= paths
+    coach = asyncio.run(login(server, "alice", "alice-pw"))
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        for method, path in routes:
+            as_coach = http.request(method, path, cookies={"access_token": coach}, json={})
+            assert as_coach.status_code == 403, (method, path, as_coach.status_code)
+            anonymous = http.request(method, path, json={})
+            assert anonymous.status_code == 401, (method, path, anonymous.status_code)
+
+
+async def practise(server: UIServer, token: str, line: str) -> tuple[ChatClient, str]:
+    """A new chat with one coach line; returns the client and the reply's message id."""
+    name = load_personas(ROOT / "personas")[PERSONA].name
+    chat = await ChatClient(server, token, profile=PERSONA).connect()
+    events = await chat.send(line)
+    reply = messages(events, author=name)[-1]
+    chat.thread_id = reply["threadId"]
+    return chat, str(reply["id"])
+
+
+async def rate(server: UIServer, token: str, chat: ChatClient, message_id: str, comment: str) -> None:
+    async with httpx.AsyncClient(base_url=server.url, cookies={"access_token": token}) as http:
+        response = await http.put("/feedback", json={"sessionId": chat.session_id, "feedback": {
+            "forId": message_id, "threadId": chat.thread_id, "value": 0, "comment": comment}})
+        response.raise_for_status()
+
+
+def trainer_views(server: UIServer, token: str) -> dict[str, str]:
+    with httpx.Client(base_url=server.url, cookies={"access_token": token}, timeout=30) as http:
+        out = {}
+        for path in VIEWS:
+            response = http.get(path)
+            assert response.status_code == 200, (path, response.text[:300])
+            out[path] = response.text
+        return out
+
+
+def test_only_the_shared_session_reaches_the_trainer_on_every_route(server: UIServer) -> None:
+    async def scenario() -> dict[str, Any]:
+        coach = await login(server, "alice", "alice-pw")
+        shared, shared_reply = await practise(server, coach, SHARED_LINE)
+        await rate(server, coach, shared, shared_reply, "shared-comment: too agreeable")
+        await shared.change_settings({SHARE_SETTING: True})
+        private, private_reply = await practise(server, coach, PRIVATE_LINE)
+        await rate(server, coach, private, private_reply, "private-comment: odd")
+        await asyncio.sleep(0.5)  # Chainlit writes messages in background tasks
+        trainer = await login(server, "tina", "tina-pw")
+        before = trainer_views(server, trainer)
+        await private.change_settings({SHARE_SETTING: True})
+        await private.change_settings({SHARE_SETTING: False})  # shared, then withdrawn
+        after = trainer_views(server, trainer)
+        await shared.change_settings({SHARE_SETTING: False})
+        none = trainer_views(server, trainer)
+        for chat in (shared, private):
+            await chat.close()
+        return {"ids": (shared.thread_id, private.thread_id), "before": before, "after": after,
+                "none": none}
+
+    seen = asyncio.run(scenario())
+    shared_id, private_id = seen["ids"]
+    for when in ("before", "after"):
+        for path, body in seen[when].items():
+            assert shared_id in body, (when, path)
+            assert private_id not in body and PRIVATE_LINE not in body, (when, path)
+            assert "private-comment" not in body, (when, path)
+    review = seen["before"]["/trainer/api/review"]
+    assert "shared-comment: too agreeable" in review and SHARED_LINE in review
+    assert seen["before"]["/trainer/api/cohort.csv"].count("\n") == 2  # header + one session
+    for path, body in seen["none"].items():  # all withdrawn: nothing left anywhere
+        assert shared_id not in body and private_id not in body, path
