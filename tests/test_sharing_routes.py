@@ -1,7 +1,8 @@
 """Trainer routes on the real server: a coach is refused on every one, and a trainer sees a
 coach's session only after the coach shares it, through every page, API and export.
 
-The server is `chainlit run` with the fake model in multi-user mode; coaches talk over
+The server is `chainlit run` with the fake model in multi-user mode, on SQLite and on a
+throwaway PostgreSQL (skipped with the reason when the Debian binaries are missing); coaches talk over
 socket.io as the browser does, rate a reply through Chainlit's own feedback endpoint and
 flip the "Share with trainers" switch through the chat settings.
 """
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pgcluster import cluster_or_skip
 from uiserver import ChatClient, UIServer, login, messages, running
 
 from sparring.persona.loader import load_personas
@@ -35,12 +37,18 @@ VIEWS = ["/trainer/review?status=all", "/trainer/api/review", "/trainer/cohort",
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UIServer]:
+def pg_url() -> Iterator[str]:
+    yield from cluster_or_skip("the trainer routes on PostgreSQL")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[UIServer]:
     work = tmp_path_factory.mktemp("sharing")
     users = work / "users.txt"
     users.write_text(f"alice:{hash_password('alice-pw')}\n"
                      f"tina:{hash_password('tina-pw')}:trainer\n")
-    with running(work, SPARRING_USERS_FILE=str(users), SPARRING_AUTH_SECRET="s" * 48) as srv:
+    database = {} if request.param == "sqlite" else {"SPARRING_DATABASE_URL": request.getfixturevalue("pg_url")}
+    with running(work, SPARRING_USERS_FILE=str(users), SPARRING_AUTH_SECRET="s" * 48, **database) as srv:
         yield srv
 
 
@@ -103,6 +111,10 @@ def test_only_the_shared_session_reaches_the_trainer_on_every_route(server: UISe
         shared, shared_reply = await practise(server, coach, SHARED_LINE)
         await rate(server, coach, shared, shared_reply, "shared-comment: too agreeable")
         await shared.change_settings({SHARE_SETTING: True})
+        resumed = await ChatClient(server, coach, thread_id=shared.thread_id).connect()
+        _, widgets = await resumed.wait_for(lambda e, d: e == "chat_settings")
+        switch = next(w for w in widgets if w["id"] == SHARE_SETTING)
+        await resumed.close()
         private, private_reply = await practise(server, coach, PRIVATE_LINE)
         await rate(server, coach, private, private_reply, "private-comment: odd")
         await asyncio.sleep(0.5)  # Chainlit writes messages in background tasks
@@ -116,10 +128,11 @@ def test_only_the_shared_session_reaches_the_trainer_on_every_route(server: UISe
         for chat in (shared, private):
             await chat.close()
         return {"ids": (shared.thread_id, private.thread_id), "before": before, "after": after,
-                "none": none}
+                "none": none, "resumed_switch": switch["initial"]}
 
     seen = asyncio.run(scenario())
     shared_id, private_id = seen["ids"]
+    assert seen["resumed_switch"] is True  # a resumed session shows that it is shared
     for when in ("before", "after"):
         for path, body in seen[when].items():
             assert shared_id in body, (when, path)
