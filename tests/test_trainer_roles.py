@@ -108,3 +108,15 @@ async def test_coach_gets_403_and_stranger_401_on_every_trainer_route(server: UI
         assert home.status_code == 200 and "Trainer" in home.text and "tina" in home.text
         chat = await http.get("/", headers={"Cookie": f"access_token={coach}"})
         assert chat.status_code == 200  # the chat itself is untouched for coaches
+
+
+@pytest.mark.server
+async def test_single_user_mode_is_coach_and_trainer(tmp_path: Path) -> None:
+    """No users file, no login: the local user opens the trainer pages and the chat alike."""
+    with running(tmp_path) as srv:
+        async with httpx.AsyncClient(base_url=srv.url) as http:
+            home = await http.get("/trainer")
+            assert home.status_code == 200 and "local" in home.text
+            page = await http.get("/trainer/personas")
+            assert page.status_code == 200 and "sceptic" in page.text
+            assert (await http.get("/trainer/no-such-page")).status_code == 404
