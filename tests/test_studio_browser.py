@@ -88,6 +88,10 @@ async def test_edit_error_fix_try_save_diff_restore(server: UIServer, context: o
     await page.locator("input[data-field=name]").blur()
     await expect(page.locator("#yaml")).to_have_value(original.replace(
         f"name: {OLD_NAME}", f'name: "{NEW_NAME}"'))
+    await page.fill("input[data-field='starting_resistance.realistic']", "5")
+    await page.locator("input[data-field='starting_resistance.realistic']").blur()
+    await expect(page.locator("#yaml")).to_have_value(original.replace(
+        f"name: {OLD_NAME}", f'name: "{NEW_NAME}"').replace("  realistic: 7\n", "  realistic: 5\n"))
     await expect(status).to_have_text("Valid · not saved yet")
 
     # Try the unsaved draft in the chat: a new tab practises with it; the file is unchanged.
@@ -100,8 +104,12 @@ async def test_edit_error_fix_try_save_diff_restore(server: UIServer, context: o
     await chat.close()
     assert saved_file.read_text() == original
 
+    # Simulate: the draft's curves start lower than the saved version's (5 against 7).
     await page.get_by_role("button", name="Simulate").click()
     await expect(page.locator("#simulation.js-plotly-plot")).to_be_visible(timeout=60000)
+    starts = await page.evaluate("""() => Object.fromEntries(document.getElementById('simulation')
+        .data.filter(t => t.xaxis === 'x').map(t => [t.name, t.y[0]]))""")
+    assert starts == {"draft": 5, "saved": 7}
 
     await page.get_by_role("button", name="Save").click()
     await expect(status).to_have_text("Saved as version 2")
@@ -111,8 +119,8 @@ async def test_edit_error_fix_try_save_diff_restore(server: UIServer, context: o
 
     first = page.locator("#history tbody tr[data-version='1']")
     await first.get_by_role("button", name="Diff").click()
-    await expect(page.locator("#diff .del")).to_contain_text(f"-name: {OLD_NAME}")
-    await expect(page.locator("#diff .add")).to_contain_text(f'+name: "{NEW_NAME}"')
+    await expect(page.locator("#diff .del")).to_have_text([f"-name: {OLD_NAME}", "-  realistic: 7"])
+    await expect(page.locator("#diff .add")).to_have_text([f'+name: "{NEW_NAME}"', "+  realistic: 5"])
     await page.screenshot(path=str(ARTIFACTS / "studio-07-diff.png"), full_page=True)
 
     await first.get_by_role("button", name="Restore").click()
