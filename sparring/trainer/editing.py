@@ -9,7 +9,7 @@ every save is a new numbered version with who saved it and when.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,7 @@ class Kind:
 
 
 def versions_json(history: History, item_id: str) -> list[dict[str, Any]]:
-    return [v.__dict__ for v in reversed(history.versions(item_id))]  # newest first
+    return [asdict(v) for v in reversed(history.versions(item_id))]  # newest first
 
 
 def _refuse_invalid(problems: Problems) -> JSONResponse:

@@ -22,7 +22,7 @@ from sparring.trainer import charts, drafts, personafile
 from sparring.trainer.editing import Kind, add_file_routes
 from sparring.trainer.pages import render, trainer_router
 from sparring.trainer.roles import TrainerUser, settings_of
-from sparring.trainer.versions import digest
+from sparring.trainer.versions import BadId, digest
 
 NAV = ("Personas", "/trainer/personas")
 
@@ -67,8 +67,13 @@ async def persona_list(request: Request, trainer: TrainerUser) -> HTMLResponse:
     settings = settings_of(request)
     rows = []
     for path in list_persona_files([settings.personas_dir]):
+        if path.suffix != ".yaml":  # the studio edits `<id>.yaml`; a `.yml` file is edited by hand
+            continue
         checked = personafile.check_text(settings.personas_dir, path.stem, path.read_text("utf-8"))
-        versions = PERSONAS.history(settings).versions(path.stem) if path.stem.islower() else []
+        try:
+            versions = PERSONAS.history(settings).versions(path.stem)
+        except BadId:  # a file whose name is no id (e.g. upper case) cannot be edited here
+            continue
         rows.append({"id": path.stem, "persona": checked.persona, "problems": len(checked.problems),
                      "versions": len(versions), "last": versions[-1] if versions else None})
     return render(request, "personas.html", trainer, rows=rows)
