@@ -152,6 +152,9 @@ async def test_try_it_opens_the_draft_without_touching_the_saved_file(
     await other.close()
     assert "Draft Graham" not in other_opening and "Graham Whitfield" in other_opening
     assert (await tina.get(tried.json()["url"], cookies={"access_token": coach})).status_code == 403
+    stopped = await tina.get("/trainer/stop-trying", follow_redirects=False)
+    assert stopped.status_code == 303 and 'sparring_try=""' in stopped.headers["set-cookie"]
+    assert "Max-Age=0" in stopped.headers["set-cookie"]
 
 
 async def test_simulate_and_prompt_studio(server: UIServer, tina: httpx.AsyncClient) -> None:

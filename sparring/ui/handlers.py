@@ -87,8 +87,8 @@ async def on_chat_start(app: AppState) -> None:
     set_live(live)
     if draft is not None:
         await _say(f"**Trying an unsaved draft of {draft.name}** (`{draft.id}`) from the persona "
-                   "studio; the saved persona is unchanged. New chats use this draft until you "
-                   "press *Stop trying drafts* in the studio or it expires.")
+                   "studio; the saved persona is unchanged. New chats use this draft until it "
+                   "expires or you [stop trying drafts](/trainer/stop-trying).")
     await _open(live)
 
 
