@@ -130,6 +130,9 @@ async def test_edit_error_fix_try_save_diff_restore(server: UIServer, context: o
     await expect(page.locator("input[data-field=name]")).to_have_value(OLD_NAME)
     await page.screenshot(path=str(ARTIFACTS / "studio-08-restored.png"), full_page=True)
 
-    await page.goto(server.url + "/trainer/prompts/manager_system")
+    await page.goto(server.url + "/trainer/prompts")
+    await expect(page.get_by_role("link", name="manager_system.md")).to_be_visible()
+    await page.screenshot(path=str(ARTIFACTS / "studio-09-prompts.png"), full_page=True)
+    await page.get_by_role("link", name="manager_system.md").click()
     await expect(page.locator("#preview")).to_contain_text(OLD_NAME, timeout=15000)
-    await page.screenshot(path=str(ARTIFACTS / "studio-09-prompt-editor.png"), full_page=True)
+    await page.screenshot(path=str(ARTIFACTS / "studio-10-prompt-editor.png"), full_page=True)
