@@ -110,3 +110,15 @@ async def test_deleting_a_shared_session_leaves_no_share_behind(layer: SparringD
     await layer.delete_thread(thread)
     assert not await layer.shares.is_shared(thread, "alice")
     assert await layer.shares.visible_sessions("tina") == []
+
+
+async def test_a_trainer_sees_the_latest_turns_of_a_shared_session(layer: SparringDataLayer) -> None:
+    thread = await saved(layer, "alice")
+    await layer.shares.set_shared(thread, "alice", True)
+    (first,) = await layer.shares.visible_sessions("tina")
+    later = practice(coach_line="And what else?")
+    later.transcript.turns.append(later.transcript.turns[0].model_copy(update={"index": 2}))
+    assert await layer.practice.save(thread, "alice", later)
+    (now,) = await layer.shares.visible_sessions("tina")  # parsed again: the record changed
+    assert len(first.record.transcript.turns) == 1 and len(now.record.transcript.turns) == 2
+    assert now.record.transcript.turns[0].coach == "And what else?"

@@ -13,7 +13,7 @@ one person in both roles).
 
 from __future__ import annotations
 
-import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,8 +44,17 @@ class VisibleSession:
 
 
 def _record(raw: Any) -> StoredPractice:
-    data = json.loads(raw) if isinstance(raw, str | bytes) else raw
-    return StoredPractice.model_validate(data)
+    """SQLite gives the JSON text (parsed by pydantic directly: about twice as fast as
+    `json.loads` first, which matters when a cohort page reads every shared session)."""
+    if isinstance(raw, str | bytes):
+        return StoredPractice.model_validate_json(raw)
+    return StoredPractice.model_validate(raw)
+
+
+#: Parsed practice records kept between requests, keyed by (thread, updated_at): a record
+#: changes only with its `updated_at`, and parsing is most of a trainer page's time
+#: (200 shared sessions of 12 turns: about 0.3 s a request, benchmarks/bench_trainer_views.py).
+PARSED_LIMIT = 2000
 
 
 class ShareStore:
@@ -53,6 +62,19 @@ class ShareStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._parsed: OrderedDict[tuple[str, str], StoredPractice] = OrderedDict()
+
+    def _parse(self, thread_id: str, updated_at: str, raw: Any) -> StoredPractice:
+        """The record, parsed once per version; callers must treat it as read-only."""
+        key = (thread_id, updated_at)
+        found = self._parsed.get(key)
+        if found is None:
+            found = self._parsed[key] = _record(raw)
+            while len(self._parsed) > PARSED_LIMIT:
+                self._parsed.popitem(last=False)
+        else:
+            self._parsed.move_to_end(key)
+        return found
 
     async def set_shared(self, thread_id: str, user_identifier: str, shared: bool) -> None:
         """Share or withdraw; only the owner's own row is ever touched."""
@@ -95,8 +117,6 @@ class ShareStore:
             params["persona"] = persona_id
         async with self._engine.connect() as conn:
             rows = (await conn.execute(text(query + ' ORDER BY s."updated_at"'), params)).all()
-        out = []
-        for row in rows:
-            out.append(VisibleSession(thread_id=str(row[0]), coach=str(row[1]), persona_id=str(row[2]),
-                                      updated_at=str(row[4]), record=_record(row[3])))
-        return out
+        return [VisibleSession(thread_id=str(row[0]), coach=str(row[1]), persona_id=str(row[2]),
+                               updated_at=str(row[4]), record=self._parse(str(row[0]), str(row[4]), row[3]))
+                for row in rows]

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from sparring.storage.sharing import VisibleSession
 from sparring.trainer.cohort_stats import (
+    RowMemo,
     SessionRow,
     cohort_rows,
     group_figures,
@@ -31,6 +32,8 @@ from sparring.trainer.roles import Trainer
 
 NAV = ("Cohort", PREFIX + "/cohort")
 router = trainer_router()
+#: Session rows already computed in this process (see `cohort_stats.cohort_rows`).
+_ROWS: RowMemo = {}
 
 
 async def _sessions(trainer: Trainer, persona: str | None, coach: str | None) -> list[VisibleSession]:
@@ -81,7 +84,7 @@ def _pattern_bars(sessions: list[VisibleSession]) -> dict[str, Any]:
 
 
 def _summary(sessions: list[VisibleSession]) -> dict[str, Any]:
-    rows = cohort_rows(sessions)
+    rows = cohort_rows(sessions, _ROWS)
     return {
         "sessions": [asdict(r) for r in rows],
         "per_coach": [asdict(g) for g in group_figures(rows, "coach")],
@@ -96,7 +99,7 @@ async def cohort_page(request: Request, trainer: TrainerDep, persona: str | None
     everything = await _sessions(trainer, None, None)
     sessions = [s for s in everything
                 if (not persona or s.persona_id == persona) and (not coach or s.coach == coach)]
-    rows = cohort_rows(sessions)
+    rows = cohort_rows(sessions, _ROWS)
     charts = {}
     if rows:
         charts = {"by-coach": _over_time(rows, "coach", "Score over time per coach"),
@@ -123,6 +126,6 @@ async def cohort_api(trainer: TrainerDep, persona: str | None = None,
 async def cohort_csv(trainer: TrainerDep, persona: str | None = None,
                      coach: str | None = None) -> Response:
     """One line per shared session: coach, persona, date, score and MI counts."""
-    rows = cohort_rows(await _sessions(trainer, persona, coach))
+    rows = cohort_rows(await _sessions(trainer, persona, coach), _ROWS)
     return Response(to_csv(rows), media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="sparring-cohort.csv"'})

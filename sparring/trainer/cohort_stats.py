@@ -62,26 +62,47 @@ def _debrief(session: VisibleSession) -> Debrief:
     return build_debrief(session.record.transcript.best_coded())
 
 
-def cohort_rows(sessions: list[VisibleSession]) -> list[SessionRow]:
-    """Sessions with at least one coach turn, oldest first."""
+#: Rows already computed, by (thread, updated_at): a debrief per session per request is
+#: most of the cohort page's time, and a row changes only when its record does.
+RowMemo = dict[tuple[str, str], "SessionRow"]
+MEMO_LIMIT = 2000
+
+
+def cohort_rows(sessions: list[VisibleSession], memo: RowMemo | None = None) -> list[SessionRow]:
+    """Sessions with at least one coach turn, oldest first; `memo` keeps rows between calls."""
     rows = []
     for session in sessions:
-        transcript = session.record.transcript
-        if not transcript.turns:
+        key = (session.thread_id, session.updated_at)
+        if memo is not None and key in memo:
+            rows.append(memo[key])
             continue
-        debrief = _debrief(session)
-        m = debrief.metrics
-        rows.append(SessionRow(
-            thread_id=session.thread_id, coach=session.coach, persona_id=session.persona_id,
-            difficulty=transcript.difficulty, started_at=transcript.started_at.isoformat(timespec="seconds"),
-            turns=m.turns, ended=session.record.ended, score=debrief.score,
-            open_questions=m.open_questions, closed_questions=m.closed_questions,
-            reflections=m.reflections, complex_reflections=m.complex_reflections,
-            open_question_pct=m.open_question_pct, reflection_to_question=m.reflection_to_question,
-            complex_reflection_pct=m.complex_reflection_pct,
-            resistance_start=m.resistance_start, resistance_end=m.resistance_end,
-        ))
+        row = _row(session)
+        if row is None:
+            continue
+        if memo is not None:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = row
+        rows.append(row)
     return sorted(rows, key=lambda r: r.started_at)
+
+
+def _row(session: VisibleSession) -> SessionRow | None:
+    transcript = session.record.transcript
+    if not transcript.turns:
+        return None
+    debrief = _debrief(session)
+    m = debrief.metrics
+    return SessionRow(
+        thread_id=session.thread_id, coach=session.coach, persona_id=session.persona_id,
+        difficulty=transcript.difficulty, started_at=transcript.started_at.isoformat(timespec="seconds"),
+        turns=m.turns, ended=session.record.ended, score=debrief.score,
+        open_questions=m.open_questions, closed_questions=m.closed_questions,
+        reflections=m.reflections, complex_reflections=m.complex_reflections,
+        open_question_pct=m.open_question_pct, reflection_to_question=m.reflection_to_question,
+        complex_reflection_pct=m.complex_reflection_pct,
+        resistance_start=m.resistance_start, resistance_end=m.resistance_end,
+    )
 
 
 @dataclass(frozen=True)
