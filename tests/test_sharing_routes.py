@@ -88,11 +88,18 @@ async def practise(server: UIServer, token: str, line: str) -> tuple[ChatClient,
     return chat, str(reply["id"])
 
 
-async def rate(server: UIServer, token: str, chat: ChatClient, message_id: str, comment: str) -> None:
+async def rate(server: UIServer, token: str, chat: ChatClient, message_id: str, comment: str) -> str:
+    """A thumbs down with a comment through Chainlit's own endpoint; returns the rating's id."""
     async with httpx.AsyncClient(base_url=server.url, cookies={"access_token": token}) as http:
         response = await http.put("/feedback", json={"sessionId": chat.session_id, "feedback": {
             "forId": message_id, "threadId": chat.thread_id, "value": 0, "comment": comment}})
         response.raise_for_status()
+        return str(response.json()["feedbackId"])
+
+
+def verdict(server: UIServer, token: str, rating: str, **headers: str) -> httpx.Response:
+    return httpx.post(f"{server.url}/trainer/api/review/{rating}", cookies={"access_token": token},
+                      json={"fixed": True, "version": "v2"}, headers=headers, timeout=10)
 
 
 def trainer_views(server: UIServer, token: str) -> dict[str, str]:
@@ -109,17 +116,20 @@ def test_only_the_shared_session_reaches_the_trainer_on_every_route(server: UISe
     async def scenario() -> dict[str, Any]:
         coach = await login(server, "alice", "alice-pw")
         shared, shared_reply = await practise(server, coach, SHARED_LINE)
-        await rate(server, coach, shared, shared_reply, "shared-comment: too agreeable")
+        shared_rating = await rate(server, coach, shared, shared_reply, "shared-comment: too agreeable")
         await shared.change_settings({SHARE_SETTING: True})
         resumed = await ChatClient(server, coach, thread_id=shared.thread_id).connect()
         _, widgets = await resumed.wait_for(lambda e, d: e == "chat_settings")
         switch = next(w for w in widgets if w["id"] == SHARE_SETTING)
         await resumed.close()
         private, private_reply = await practise(server, coach, PRIVATE_LINE)
-        await rate(server, coach, private, private_reply, "private-comment: odd")
+        private_rating = await rate(server, coach, private, private_reply, "private-comment: odd")
         await asyncio.sleep(0.5)  # Chainlit writes messages in background tasks
         trainer = await login(server, "tina", "tina-pw")
         before = trainer_views(server, trainer)
+        verdicts = {"private": verdict(server, trainer, private_rating).status_code,
+                    "cross-site": verdict(server, trainer, shared_rating, origin="http://evil.example").status_code,
+                    "shared": verdict(server, trainer, shared_rating).json()}
         await private.change_settings({SHARE_SETTING: True})
         await private.change_settings({SHARE_SETTING: False})  # shared, then withdrawn
         after = trainer_views(server, trainer)
@@ -128,11 +138,14 @@ def test_only_the_shared_session_reaches_the_trainer_on_every_route(server: UISe
         for chat in (shared, private):
             await chat.close()
         return {"ids": (shared.thread_id, private.thread_id), "before": before, "after": after,
-                "none": none, "resumed_switch": switch["initial"]}
+                "none": none, "resumed_switch": switch["initial"], "verdicts": verdicts}
 
     seen = asyncio.run(scenario())
     shared_id, private_id = seen["ids"]
     assert seen["resumed_switch"] is True  # a resumed session shows that it is shared
+    verdicts = seen["verdicts"]  # a rating on an unshared session cannot even be marked
+    assert verdicts["private"] == 404 and verdicts["cross-site"] == 403
+    assert verdicts["shared"]["status"] == "fixed" and verdicts["shared"]["fixed_in"] == "v2"
     for when in ("before", "after"):
         for path, body in seen[when].items():
             assert shared_id in body, (when, path)
