@@ -21,7 +21,7 @@ from sparring.ui.state import current_user
 log = logging.getLogger("sparring.ui")
 
 SHARE_SETTING = "share_with_trainers"
-SHARED = ("**Shared with trainers.** They can see this conversation, its scores and your 👍/👎 "
+SHARED = ("**Shared with trainers.** They can see this conversation, its scores and your thumbs up or down "
           "with comments. Switch *Share with trainers* off in the settings to withdraw it.")
 WITHDRAWN = "**No longer shared.** Trainers can no longer see this conversation."
 
@@ -31,7 +31,7 @@ def share_widget(shared: bool) -> InputWidget:
         id=SHARE_SETTING,
         label="Share with trainers",
         initial=shared,
-        description="Let trainers see this session: your lines, the replies, your 👍/👎 and "
+        description="Let trainers see this session: your lines, the replies, your thumbs up or down and "
         "comments, and the scores. Off unless you turn it on; turn it off any time to withdraw.",
     )
 
