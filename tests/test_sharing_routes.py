@@ -127,6 +127,12 @@ def test_only_the_shared_session_reaches_the_trainer_on_every_route(server: UISe
         await asyncio.sleep(0.5)  # Chainlit writes messages in background tasks
         trainer = await login(server, "tina", "tina-pw")
         before = trainer_views(server, trainer)
+        odd = {}  # persona filters that try to leave personas/: only ever a database value
+        with httpx.Client(base_url=server.url, cookies={"access_token": trainer}, timeout=30) as http:
+            for persona in ("../sceptic", "%2e%2e/sceptic", "/etc/passwd"):
+                for path in ("/trainer/review", "/trainer/api/review", "/trainer/api/cohort"):
+                    response = http.get(path, params={"persona": persona, "status": "all"})
+                    odd[(persona, path)] = (response.status_code, response.text)
         verdicts = {"private": verdict(server, trainer, private_rating).status_code,
                     "cross-site": verdict(server, trainer, shared_rating, origin="http://evil.example").status_code,
                     "shared": verdict(server, trainer, shared_rating).json()}
@@ -138,11 +144,14 @@ def test_only_the_shared_session_reaches_the_trainer_on_every_route(server: UISe
         for chat in (shared, private):
             await chat.close()
         return {"ids": (shared.thread_id, private.thread_id), "before": before, "after": after,
-                "none": none, "resumed_switch": switch["initial"], "verdicts": verdicts}
+                "none": none, "resumed_switch": switch["initial"], "verdicts": verdicts,
+                "odd": odd}
 
     seen = asyncio.run(scenario())
     shared_id, private_id = seen["ids"]
     assert seen["resumed_switch"] is True  # a resumed session shows that it is shared
+    for key, (status, body) in seen["odd"].items():
+        assert status == 200 and shared_id not in body and "Traceback" not in body, key
     verdicts = seen["verdicts"]  # a rating on an unshared session cannot even be marked
     assert verdicts["private"] == 404 and verdicts["cross-site"] == 403
     assert verdicts["shared"]["status"] == "fixed" and verdicts["shared"]["fixed_in"] == "v2"
