@@ -1,6 +1,6 @@
 """The review queue in the browser: `/trainer/review` and its JSON API.
 
-Coaches rate manager replies with Chainlit's 👍/👎 (and an optional comment); nobody read
+Coaches rate manager replies with Chainlit's thumbs up/down (and an optional comment); nobody read
 them before. Here each rating shows the turn it rates (the coach's line, the move, the
 hidden state, guards and fallback; see `queue.py`), and a trainer marks it fixed with
 the persona version that fixed it. Only sessions their coach shared reach this page
@@ -9,13 +9,15 @@ the persona version that fixed it. Only sessions their coach shared reach this p
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from sparring.storage.reviews import ReviewStore
+from sparring.storage.sharing import ShareStore
 from sparring.trainer.pages import PREFIX, render, trainer_router
 from sparring.trainer.queue import build_queue, find_item
 from sparring.trainer.roles import Trainer, require_trainer
@@ -27,7 +29,7 @@ STATUSES = ("open", "fixed")
 router = trainer_router()
 
 
-def stores() -> tuple[Any, Any]:
+def stores() -> tuple[ShareStore, ReviewStore]:
     """The share and review stores of the running app's data layer (503 without one)."""
     from chainlit.data import get_data_layer
 
