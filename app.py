@@ -12,12 +12,14 @@ import sys
 from pathlib import Path
 
 import chainlit as cl
+from chainlit.server import app as chainlit_app
 from chainlit.types import ThreadDict
 
 from sparring.errors import UserError
 from sparring.settings import load_settings
 from sparring.storage.datalayer import SparringDataLayer, make_data_layer
 from sparring.storage.schema import ensure_schema
+from sparring.trainer.pages import install_trainer_routes
 from sparring.ui import handlers, profiles
 from sparring.ui.auth import LOCAL_USER, auth_config, check_login
 from sparring.ui.guards import install_guards
@@ -37,6 +39,7 @@ except UserError as _exc:  # e.g. multi-user without a secret: one clear line, n
 os.environ["CHAINLIT_AUTH_SECRET"] = _auth.secret
 APP = AppState(settings=_settings, auth=_auth)
 install_routes()
+install_trainer_routes(chainlit_app, _settings)
 install_guards()
 install_session_release()
 

@@ -85,7 +85,9 @@ async def test_a_whole_session(server: UIServer, persona_name: str) -> None:
             lambda e, d: e == "new_message" and d.get("name") == persona_name)
         assert opening[1]["output"]
         _, widgets = await client.wait_for(lambda e, d: e == "chat_settings")
-        assert {w["id"] for w in widgets} == {"difficulty", "live_feedback", "show_meter"}
+        assert {w["id"] for w in widgets} == {"difficulty", "live_feedback", "show_meter", "share_with_trainers"}
+        share = next(w for w in widgets if w["id"] == "share_with_trainers")
+        assert share["initial"] is False  # a session is private unless its coach shares it
 
         levels: list[tuple[int, int]] = []
         for text in COACH_TURNS:

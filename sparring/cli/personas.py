@@ -145,3 +145,48 @@ def draft_lines(persona_id: str, spec: str, moves: tuple[str, ...], count: int, 
     kept = sum(1 for rows in drafts.values() for r in rows if r["ok"])
     total = sum(len(rows) for rows in drafts.values())
     click.echo(f"{total} candidate line(s), {kept} pass the guards: review {path}")
+
+
+@personas.command("feedback")
+@click.argument("persona_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the queue as JSON (as /trainer/api/review).")
+@click.option("--status", type=click.Choice(["open", "fixed", "all"]), default="all", show_default=True,
+              help="Only open or only fixed items.")
+def feedback(persona_id: str, as_json: bool, status: str) -> None:
+    """The persona's review queue: each 👍/👎 on its replies, with the turn in context.
+
+    Same queue as the trainer's review page: only sessions their coach shared with
+    trainers (on a single-user install, every session)."""
+    import json
+
+    from sparring.cli.sessions import LOCAL_USER, _run
+    from sparring.trainer.queue import build_queue
+
+    settings = load_settings()
+    get_persona(settings, persona_id)  # an unknown id is an error that lists the known ones
+    # Multi-user: nobody's own sessions, only the shared ones (no user is named "").
+    viewer = "" if settings.users_file or settings.users else LOCAL_USER
+    wanted = None if status == "all" else status
+    items = _run(settings, lambda layer: build_queue(layer.shares, layer.reviews, viewer, persona_id, wanted))
+    if as_json:
+        click.echo(json.dumps([i.to_json() for i in items], ensure_ascii=False, indent=2))
+        return
+    if not items:
+        click.echo(f"No rated replies to review for {persona_id}.")
+        return
+    for item in items:
+        where = {"turn": f"turn {item.turn}", "taken back": f"turn {item.turn} (taken back)",
+                 "opening": "opening line"}.get(item.where, "turn not found")
+        fixed = f" in {item.fixed_in}" if item.fixed_in else ""
+        click.echo(f"{'+1' if item.rating == 'up' else '-1'} [{item.status}{fixed}] {item.coach}, {where}, "
+                   f"{item.rated_at[:16]}  id {item.feedback_id}")
+        if item.comment:
+            click.echo(f"    comment: {item.comment}")
+        if item.coach_line:
+            click.echo(f"    coach:   {item.coach_line}")
+        click.echo(f"    manager: {item.reply}")
+        if item.turn is not None:
+            guards = ", ".join(item.guard_failures) or "passed"
+            click.echo(f"    move {item.move}; resistance {item.resistance_before:.1f} -> "
+                       f"{item.resistance_after:.1f}; revealed {', '.join(item.revealed) or 'none'}; "
+                       f"spoken by {item.spoken}{' (fallback)' if item.fallback else ''}; guards {guards}")

@@ -31,8 +31,10 @@ from tenacity import (
 
 from sparring.storage.files import LocalStorageClient
 from sparring.storage.outbox import ATTEMPTS, DatabaseUnavailable, Outbox, Pending
+from sparring.storage.reviews import ReviewStore
 from sparring.storage.schema import normalise_url
 from sparring.storage.sessions import PracticeStore
+from sparring.storage.sharing import ShareStore
 
 if TYPE_CHECKING:
     from chainlit.element import Element
@@ -111,6 +113,8 @@ class SparringDataLayer(SQLAlchemyDataLayer):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.files = storage
         self.practice = PracticeStore(self.engine)
+        self.shares = ShareStore(self.engine)  # what coaches share with trainers
+        self.reviews = ReviewStore(self.engine)  # trainers' verdicts on rated replies
         self.outbox = Outbox(notify=_toast)
 
     @property
@@ -251,6 +255,7 @@ class SparringDataLayer(SQLAlchemyDataLayer):
         await self._tracked("delete_thread", lambda: SQLAlchemyDataLayer.delete_thread(
             self, thread_id), None)
         await self.practice.delete(thread_id)
+        await self.shares.forget(thread_id)
 
 
 def make_data_layer(url: str, files_dir: Path | None = None) -> SparringDataLayer:

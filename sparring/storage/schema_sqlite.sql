@@ -87,6 +87,25 @@ CREATE TABLE IF NOT EXISTS sparring_sessions (
     "updated_at" TEXT NOT NULL
 );
 
+-- A coach's choice to share one session with trainers (docs/TRAINERS.md): a row means
+-- shared; withdrawing deletes it. Kept beside the practice row, keyed by thread and owner,
+-- so a trainer's query can only ever join a share to the coach who made it.
+CREATE TABLE IF NOT EXISTS sparring_shares (
+    "thread_id" TEXT PRIMARY KEY,
+    "user_identifier" TEXT NOT NULL,
+    "shared_at" TEXT NOT NULL
+);
+
+-- A trainer's review of one 👍/👎 (Chainlit's feedbacks row): fixed, and by which persona version.
+CREATE TABLE IF NOT EXISTS sparring_feedback_reviews (
+    "feedback_id" TEXT PRIMARY KEY,
+    "thread_id" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "fixed_in" TEXT,
+    "reviewed_by" TEXT NOT NULL,
+    "reviewed_at" TEXT NOT NULL
+);
+
 CREATE INDEX IF NOT EXISTS threads_user_idx ON threads ("userId");
 CREATE INDEX IF NOT EXISTS steps_thread_idx ON steps ("threadId");
 CREATE INDEX IF NOT EXISTS elements_thread_idx ON elements ("threadId");

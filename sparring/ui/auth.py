@@ -1,8 +1,10 @@
 """Accounts: salted scrypt password hashes, the users file, and the signing secret.
 
-Two modes. Multi-user: a users file (`SPARRING_USERS_FILE`, lines `name:hash`) or
-`SPARRING_USERS` (the same entries separated by commas); people log in with a
-password and each sees only their own sessions. Single-user (neither set): no
+Two modes. Multi-user: a users file (`SPARRING_USERS_FILE`, lines `name:hash` or
+`name:hash:role`) or `SPARRING_USERS` (the same entries separated by commas); people
+log in with a password and each sees only their own sessions. A role is `coach` (the
+default, so files written before roles existed still load: everyone is a coach) or
+`trainer` (may also use the trainer pages under `/trainer`). Single-user (neither set): no
 login page; everyone is the local user, so history still works. Chainlit signs
 its login cookie with `CHAINLIT_AUTH_SECRET`; single-user mode generates one and
 keeps it in the data folder so sessions survive restarts, multi-user mode refuses
@@ -25,6 +27,8 @@ from sparring.errors import UserError
 from sparring.settings import Settings
 
 LOCAL_USER = "local"
+COACH, TRAINER = "coach", "trainer"
+ROLES = (COACH, TRAINER)
 SECRET_FILE = "auth_secret"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
@@ -62,15 +66,24 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def parse_users(text: str, source: str, separator: str = "\n") -> dict[str, str]:
-    """Entries `name:hash`; blank lines and `#` comments are skipped. Errors name the line."""
-    users: dict[str, str] = {}
+@dataclass(frozen=True)
+class Account:
+    """One login: the password hash and the role (`coach` unless the entry names one)."""
+
+    hashed: str
+    role: str = COACH
+
+
+def parse_accounts(text: str, source: str, separator: str = "\n") -> dict[str, Account]:
+    """Entries `name:hash[:role]`; blank lines and `#` comments are skipped. Errors name the line."""
+    accounts: dict[str, Account] = {}
     for number, raw in enumerate(text.split(separator), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         where = f"{source}:{number}" if separator == "\n" else f"{source} entry {number}"
-        name, sep, hashed = line.partition(":")
+        name, sep, rest = line.partition(":")
+        hashed, _, role = rest.partition(":")
         if not sep or not hashed:
             raise AccountError(
                 f"{where}: expected 'name:hash'; add users with `sparring users add NAME`."
@@ -84,18 +97,30 @@ def parse_users(text: str, source: str, separator: str = "\n") -> dict[str, str]
                 f"{where}: the password for {name!r} is not a scrypt hash; "
                 "set it with `sparring users add NAME`."
             )
-        if name in users:
+        role = role.strip() or COACH
+        if role not in ROLES:
+            raise AccountError(
+                f"{where}: the role of {name!r} is {role!r}; use coach or trainer "
+                f"(`sparring users add {name} --role trainer`)."
+            )
+        if name in accounts:
             raise AccountError(f"{where}: user {name!r} is listed twice.")
-        users[name] = hashed
-    return users
+        accounts[name] = Account(hashed, role)
+    return accounts
 
 
-def load_users(settings: Settings) -> dict[str, str] | None:
-    """The configured users, or None in single-user mode."""
+def parse_users(text: str, source: str, separator: str = "\n") -> dict[str, str]:
+    """Entries `name:hash[:role]` as name → hash (roles are read by `parse_accounts`)."""
+    return {name: a.hashed for name, a in parse_accounts(text, source, separator).items()}
+
+
+def load_accounts(settings: Settings) -> dict[str, Account] | None:
+    """The configured accounts, or None in single-user mode. Read from the file on each
+    call, so `sparring users add --role` takes effect without a restart."""
     env_users: str | None = getattr(settings, "users", None)
     if settings.users_file is None and not env_users:
         return None
-    users: dict[str, str] = {}
+    accounts: dict[str, Account] = {}
     if settings.users_file is not None:
         path = settings.users_file
         if not path.is_file():
@@ -103,14 +128,29 @@ def load_users(settings: Settings) -> dict[str, str] | None:
                 f"{path}: users file not found (SPARRING_USERS_FILE); "
                 "create it with `sparring users add NAME`."
             )
-        users.update(parse_users(path.read_text("utf-8"), str(path)))
+        accounts.update(parse_accounts(path.read_text("utf-8"), str(path)))
     if env_users:
-        users.update(parse_users(env_users, "SPARRING_USERS", separator=","))
-    if not users:
+        accounts.update(parse_accounts(env_users, "SPARRING_USERS", separator=","))
+    if not accounts:
         raise AccountError(
             "Multi-user mode is on but no users are defined: run `sparring users add NAME`."
         )
-    return users
+    return accounts
+
+
+def roles_of(settings: Settings, name: str) -> frozenset[str]:
+    """What `name` may do: both roles in single-user mode, none for an unknown name."""
+    accounts = load_accounts(settings)
+    if accounts is None:
+        return frozenset(ROLES)
+    account = accounts.get(name)
+    return frozenset({account.role}) if account else frozenset()
+
+
+def load_users(settings: Settings) -> dict[str, str] | None:
+    """The configured users (name → hash), or None in single-user mode."""
+    accounts = load_accounts(settings)
+    return None if accounts is None else {name: a.hashed for name, a in accounts.items()}
 
 
 @dataclass(frozen=True)

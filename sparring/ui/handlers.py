@@ -16,7 +16,7 @@ from chainlit.types import ThreadDict
 from sparring.errors import USER_FACING
 from sparring.persona.model import Persona
 from sparring.storage.sessions import PracticeOptions, StoredPractice
-from sparring.ui import profiles, render
+from sparring.ui import profiles, render, sharing
 from sparring.ui.ending import end_session
 from sparring.ui.state import AppState, Live, current_user, get_live, save, set_live
 from sparring.ui.turns import (
@@ -45,6 +45,15 @@ def _new_live(app: AppState, persona: Persona, options: PracticeOptions) -> Live
     return Live(persona=persona, practice=app.practice(session, options.model), stored=stored)
 
 
+def _draft_to_try(app: AppState) -> Persona | None:
+    """A trainer's unsaved draft when this browser came from the studio's "Try it"."""
+    from sparring.trainer.drafts import draft_for_chat
+
+    environ = getattr(cl.context.session, "environ", None)
+    return draft_for_chat(app.settings.data_dir, app.settings.personas_dir,
+                          environ if isinstance(environ, dict) else None, current_user())
+
+
 def _persona_for_profile(app: AppState) -> Persona:
     personas = app.personas()
     chosen = cl.user_session.get("chat_profile")
@@ -66,14 +75,20 @@ async def _open(live: Live) -> None:
 
 async def on_chat_start(app: AppState) -> None:
     try:
-        persona = _persona_for_profile(app)
+        draft = _draft_to_try(app)
+        persona = draft or _persona_for_profile(app)
         options = PracticeOptions(model=app.settings.model)
-        values = await cl.ChatSettings(profiles.settings_widgets(app.settings, options)).send()
+        values = await cl.ChatSettings([*profiles.settings_widgets(app.settings, options),
+                                         sharing.share_widget(False)]).send()
         live = _new_live(app, persona, profiles.options_from(values, app.settings, options))
     except USER_FACING as exc:
         await _say(f"**Sparring cannot start a practice.** {exc}")
         return
     set_live(live)
+    if draft is not None:
+        await _say(f"**Trying an unsaved draft of {draft.name}** (`{draft.id}`) from the persona "
+                   "studio; the saved persona is unchanged. New chats use this draft until it "
+                   "expires or you [stop trying drafts](/trainer/stop-trying).")
     await _open(live)
 
 
@@ -171,6 +186,7 @@ async def on_rewind_action(app: AppState, action: cl.Action) -> None:
 
 
 async def on_settings_update(app: AppState, values: dict[str, Any]) -> None:
+    await sharing.apply(values)  # the coach's share switch, whatever else changed
     live = get_live()
     if live is None:
         return
@@ -237,7 +253,8 @@ async def on_chat_resume(app: AppState, thread: ThreadDict) -> None:
     live = Live(persona=persona, practice=app.practice(session, options.model), stored=stored,
                 named=True)
     set_live(live)
-    await cl.ChatSettings(profiles.settings_widgets(app.settings, options)).send()
+    await cl.ChatSettings([*profiles.settings_widgets(app.settings, options),
+                           sharing.share_widget(await sharing.is_shared())]).send()
     if stored.ended:
         return
     state = session.transcript.state
