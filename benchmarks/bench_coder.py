@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sparring.evaluation.codes import TurnCoder  # noqa: E402
-from sparring.evaluation.learned import LearnedCoder, load_heads  # noqa: E402
-from sparring.evaluation.rules import RulesCoder  # noqa: E402
+from sparring.coding.codes import TurnCoder  # noqa: E402
+from sparring.coding.learned import LearnedCoder, load_heads  # noqa: E402
+from sparring.coding.rules import RulesCoder  # noqa: E402
 
 TARGETS_TURNS_PER_S = {"rules": 2000.0, "learned": 500.0}
 P95_TARGET_MS = 10.0

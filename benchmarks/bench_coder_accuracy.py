@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sparring.evaluation.corpus import ANNOMI  # noqa: E402
-from sparring.evaluation.learned import LearnedCoder  # noqa: E402
-from sparring.evaluation.rules import RulesCoder  # noqa: E402
+from sparring.coding.corpus import ANNOMI  # noqa: E402
+from sparring.coding.learned import LearnedCoder  # noqa: E402
+from sparring.coding.rules import RulesCoder  # noqa: E402
 
 
 def main() -> None:
@@ -43,14 +43,14 @@ def main() -> None:
     if have_sklearn and not (ANNOMI / "therapist_turns.jsonl").exists():
         print(f"skipped cross-validation: {ANNOMI} not found (the AnnoMI split lives in ../shared/data)")
     elif have_sklearn:
-        from sparring.evaluation.training import Config
-        from sparring.evaluation.validation import cross_validate
+        from sparring.coding.training import Config
+        from sparring.coding.validation import cross_validate
 
         val = cross_validate(Config())
         print("thresholds chosen on the folds: " + ", ".join(
             f"{h}={t:.3f}/{val.modes[h]}" for h, t in val.thresholds.items()))
         columns += val.columns
-    from sparring.evaluation.validation import full_tables, held_out, side_by_side
+    from sparring.coding.validation import full_tables, held_out, side_by_side
 
     columns += held_out(LearnedCoder(), RulesCoder())
     print(side_by_side(columns))

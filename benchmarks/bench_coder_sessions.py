@@ -27,17 +27,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sparring.coding.codes import TurnCoder  # noqa: E402
+from sparring.coding.corpus import ANNOMI, load_sessions  # noqa: E402
+from sparring.coding.learned import LearnedCoder  # noqa: E402
+from sparring.coding.rules import RulesCoder  # noqa: E402
+from sparring.debrief.build import build_debrief  # noqa: E402
 from sparring.engine.session import PracticeSession  # noqa: E402
+from sparring.engine.transcript import Transcript  # noqa: E402
 from sparring.errors import UserError  # noqa: E402
-from sparring.evaluation.codes import TurnCoder  # noqa: E402
-from sparring.evaluation.corpus import ANNOMI, load_sessions  # noqa: E402
-from sparring.evaluation.debrief import build_debrief  # noqa: E402
-from sparring.evaluation.learned import LearnedCoder  # noqa: E402
-from sparring.evaluation.rules import RulesCoder  # noqa: E402
 from sparring.persona.loader import load_personas  # noqa: E402
 from sparring.providers.fake import FakeChatModel  # noqa: E402
 from sparring.settings import load_settings  # noqa: E402
-from sparring.transcript import Transcript  # noqa: E402
 
 
 def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:

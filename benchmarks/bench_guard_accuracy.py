@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sparring.engine import guards  # noqa: E402
+from sparring.engine.prompt import render_system_prompt  # noqa: E402
 from sparring.persona.loader import load_personas  # noqa: E402
-from sparring.persona.prompt import render_system_prompt  # noqa: E402
 from sparring.settings import load_settings  # noqa: E402
 
 DATA = ROOT / "evals" / "data" / "manager_replies.jsonl"

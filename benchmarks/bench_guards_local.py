@@ -27,11 +27,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sparring.engine.session import PracticeSession
+from sparring.engine.transcript import TurnRecord
 from sparring.persona.loader import load_personas
 from sparring.persona.model import Persona
 from sparring.providers import make_chat_model
 from sparring.settings import load_settings
-from sparring.transcript import TurnRecord
 
 COACH: dict[str, list[str]] = {
     "good": [

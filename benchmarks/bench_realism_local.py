@@ -34,13 +34,13 @@ import itertools
 
 from sparring.engine.guards import GuardContext, check, world_words
 from sparring.engine.lines import similar
+from sparring.engine.prompt import render_system_prompt
 from sparring.engine.session import PracticeSession
+from sparring.engine.transcript import TurnRecord
 from sparring.persona.loader import load_personas
-from sparring.persona.prompt import render_system_prompt
 from sparring.providers import make_chat_model
 from sparring.providers.profile import profile_for
 from sparring.settings import load_settings
-from sparring.transcript import TurnRecord
 
 SCRIPTS: dict[str, list[str]] = {
     "skilled": [

@@ -30,8 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sparring.coding.codes import TurnCodes  # noqa: E402
 from sparring.engine.replay import replay  # noqa: E402
-from sparring.evaluation.codes import TurnCodes  # noqa: E402
 from sparring.persona.loader import load_personas  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "annomi-train" / "sessions.json"

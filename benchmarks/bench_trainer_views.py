@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from chainlit.context import init_http_context  # noqa: E402
 from chainlit.types import Feedback  # noqa: E402
 
-from sparring.evaluation.codes import TurnCodes  # noqa: E402
+from sparring.coding.codes import TurnCodes  # noqa: E402
+from sparring.engine.transcript import ManagerState, Transcript, TurnRecord  # noqa: E402
 from sparring.persona.model import Move  # noqa: E402
 from sparring.storage.datalayer import SparringDataLayer, make_data_layer  # noqa: E402
 from sparring.storage.schema import ensure_schema  # noqa: E402
@@ -41,7 +42,6 @@ from sparring.trainer.cohort_stats import (  # noqa: E402
     weak_patterns,
 )
 from sparring.trainer.queue import build_queue  # noqa: E402
-from sparring.transcript import ManagerState, Transcript, TurnRecord  # noqa: E402
 
 TURNS = 12
 REPEATS = 5

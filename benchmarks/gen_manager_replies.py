@@ -21,15 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_realism_local import SCRIPTS
 
+from sparring.coding.rules import RulesCoder
 from sparring.engine import guards
 from sparring.engine.dynamics import apply_codes
 from sparring.engine.policy import choose_move, commit
-from sparring.evaluation.rules import RulesCoder
+from sparring.engine.prompt import build_messages
+from sparring.engine.transcript import ManagerState
 from sparring.persona.loader import load_personas
-from sparring.persona.prompt import build_messages
 from sparring.providers import make_chat_model
 from sparring.settings import load_settings
-from sparring.transcript import ManagerState
 
 
 async def run(args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@
 Deterministic: the same data and options give the same bytes and the same sha256.
 Prints the data hashes, the chosen thresholds, the cross-validated figures (grouped
 by transcript) beside the rules-only baseline, and the gold test split (never used
-for fitting) for both coders. Writes `sparring/evaluation/coder_weights.json` and
+for fitting) for both coders. Writes `sparring/coding/coder_weights.json` and
 its digest `coder_weights.sha256`, which the run-time loader checks.
 """
 
@@ -22,11 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sparring.evaluation.corpus import ANNOMI, data_hashes  # noqa: E402
-from sparring.evaluation.learned import WEIGHTS, WEIGHTS_SHA256, LearnedCoder, parse_weights  # noqa: E402
-from sparring.evaluation.rules import RulesCoder  # noqa: E402
-from sparring.evaluation.training import SEED, Config, dumps, fit_final  # noqa: E402
-from sparring.evaluation.validation import cross_validate, held_out, side_by_side  # noqa: E402
+from sparring.coding.corpus import ANNOMI, data_hashes  # noqa: E402
+from sparring.coding.learned import WEIGHTS, WEIGHTS_SHA256, LearnedCoder, parse_weights  # noqa: E402
+from sparring.coding.rules import RulesCoder  # noqa: E402
+from sparring.coding.training import SEED, Config, dumps, fit_final  # noqa: E402
+from sparring.coding.validation import cross_validate, held_out, side_by_side  # noqa: E402
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sparring.cli.annotate import AnnotateInput, annotate, code_lines
-from sparring.evaluation.codes import FLAGS, TurnCodes
-from sparring.evaluation.judge import JudgeResult
+from sparring.coding.codes import FLAGS, TurnCodes
+from sparring.coding.judge import JudgeResult
 
 Runner = Callable[..., tuple[Result, list[dict[str, Any]]]]
 REQUIRED = {"id", "question", "reflection", "empathy", "goal_cocreation", "directive", "reasons", *FLAGS}

@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import io
 
-from sparring.evaluation.codes import TurnCodes
-from sparring.evaluation.debrief import build_debrief
+from sparring.coding.codes import TurnCodes
+from sparring.debrief.build import build_debrief
+from sparring.engine.transcript import ManagerState, Transcript, TurnRecord
 from sparring.persona.model import Move
 from sparring.storage.sessions import PracticeOptions, StoredPractice
 from sparring.storage.sharing import VisibleSession
 from sparring.trainer.cohort_stats import cohort_rows, group_figures, to_csv, weak_patterns
-from sparring.transcript import ManagerState, Transcript, TurnRecord
 
 
 def session(coach: str, persona: str, codes: list[TurnCodes], day: int) -> VisibleSession:

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from sparring.evaluation.chart import timeline_figure
-from sparring.evaluation.codes import TurnCodes
-from sparring.evaluation.debrief import (
+from sparring.coding.codes import TurnCodes
+from sparring.debrief.build import (
     Debrief,
     build_debrief,
     build_debrief_llm,
     transcript_markdown,
 )
-from sparring.evaluation.feedback import summary_for, tip_for
-from sparring.evaluation.texts import TextFileError, load_debrief_texts, load_feedback_tips
+from sparring.debrief.chart import timeline_figure
+from sparring.debrief.feedback import summary_for, tip_for
+from sparring.debrief.texts import TextFileError, load_debrief_texts, load_feedback_tips
+from sparring.engine.transcript import ManagerState, Transcript, TurnRecord
 from sparring.persona.model import Move
 from sparring.providers import FakeChatModel, ModelUnavailable
 from sparring.settings import ROOT, Settings
-from sparring.transcript import ManagerState, Transcript, TurnRecord
 
 Step = tuple[str, TurnCodes, Move, float, list[str]]
 
@@ -258,7 +258,7 @@ def test_timeline_chart_shows_resistance_moves_and_concerns(good: Transcript) ->
 
 
 async def test_llm_alternative_that_pushes_is_rejected_by_the_coder(poor: Transcript, settings: Settings) -> None:
-    from sparring.evaluation.rules import RulesCoder
+    from sparring.coding.rules import RulesCoder
 
     model = FakeChatModel(responses=["You should just delegate more to your team leads."])
     d = await build_debrief_llm(poor, model, settings, coder=RulesCoder())

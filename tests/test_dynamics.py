@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from sparring.coding.codes import TurnCodes
 from sparring.engine.dynamics import apply_codes, compute_delta, explain_delta
-from sparring.evaluation.codes import TurnCodes
+from sparring.engine.transcript import ManagerState
 from sparring.persona.model import Dynamics
-from sparring.transcript import ManagerState
 
 DYN = Dynamics()
 

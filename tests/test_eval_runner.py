@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage
 
-from sparring.evals.cache import CachingChatModel, DiskCache
-from sparring.evals.coaches import SimulatedCoach, Strategy, Switch
-from sparring.evals.kinds import prepare
-from sparring.evals.loader import load_suites
-from sparring.evals.results import RunResult
-from sparring.evals.runner import Runner, RunOptions
+from sparring.engine.transcript import ManagerState
 from sparring.providers import FakeChatModel
 from sparring.settings import ROOT, Settings
-from sparring.transcript import ManagerState
+from sparring.suites.cache import CachingChatModel, DiskCache
+from sparring.suites.coaches import SimulatedCoach, Strategy, Switch
+from sparring.suites.kinds import prepare
+from sparring.suites.loader import load_suites
+from sparring.suites.results import RunResult
+from sparring.suites.runner import Runner, RunOptions
 
 RUBRIC = """\
 kind: persona

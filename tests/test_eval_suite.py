@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sparring.evals.kinds import prepare
-from sparring.evals.kinds.persona import PersonaSuite
-from sparring.evals.loader import SuiteFileError, load_suite_file, load_suites
-from sparring.evals.schema import SCHEMA_PATH, render_schema
 from sparring.settings import ROOT, Settings
+from sparring.suites.kinds import prepare
+from sparring.suites.kinds.persona import PersonaSuite
+from sparring.suites.loader import SuiteFileError, load_suite_file, load_suites
+from sparring.suites.schema import SCHEMA_PATH, render_schema
 
 GOOD = """\
 kind: persona
@@ -131,7 +131,7 @@ def test_shipped_suites_and_strategies_are_valid(settings: Settings) -> None:
 
 def test_every_shipped_persona_runs_the_guard_cases(settings: Settings) -> None:
     """One parametrised persona suite covers every persona (no near-copy per persona)."""
-    from sparring.evals.runner import Runner
+    from sparring.suites.runner import Runner
 
     prepared = [p for p in prepare(load_suites([ROOT / "evals"]), settings) if p.loaded.suite.kind == "persona"]
     jobs = [j for p in prepared for j in Runner(settings).jobs([p])]
@@ -144,9 +144,9 @@ def test_every_shipped_persona_runs_the_guard_cases(settings: Settings) -> None:
 
 
 def test_persona_matrix_names_each_run_and_binds_checks_to_the_persona(tmp_path: Path, settings: Settings) -> None:
-    from sparring.evals.kinds.persona import bind
-    from sparring.evals.runner import Runner
-    from sparring.evals.suite import ConcernCheck, RubricCheck
+    from sparring.suites.kinds.persona import bind
+    from sparring.suites.runner import Runner
+    from sparring.suites.suite import ConcernCheck, RubricCheck
 
     path = tmp_path / "matrix.yaml"
     path.write_text(
@@ -192,7 +192,7 @@ def test_only_the_kind_modules_know_the_suite_kinds() -> None:
 
 def test_committed_schema_is_current() -> None:
     assert SCHEMA_PATH.read_text("utf-8") == render_schema(), (
-        "schemas/suite.schema.json is stale: run .venv/bin/python -m sparring.evals.schema > schemas/suite.schema.json"
+        "schemas/suite.schema.json is stale: run .venv/bin/python -m sparring.suites.schema > schemas/suite.schema.json"
     )
 
 

@@ -15,15 +15,15 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sparring.evaluation.codes import FLAGS, QuestionCode, ReflectionCode, TurnCodes
-from sparring.evaluation.metrics import (
+from sparring.coding.codes import FLAGS, QuestionCode, ReflectionCode, TurnCodes
+from sparring.coding.metrics import (
     Evaluation,
     binary_score,
     categorical_scores,
     evaluate,
     format_table,
 )
-from sparring.evaluation.rules import RulesCoder
+from sparring.coding.rules import RulesCoder
 
 GOLD = Path(__file__).resolve().parents[1] / "evals" / "data" / "gold.jsonl"
 

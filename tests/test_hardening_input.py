@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from strategies import near_miss
 
 from sparring.cli.chat import chat
+from sparring.debrief.build import build_debrief
+from sparring.debrief.report import transcript_markdown
 from sparring.engine.events import Token
 from sparring.engine.session import MAX_COACH_CHARS, PracticeSession
+from sparring.engine.transcript import Transcript
 from sparring.errors import UserError
-from sparring.evals.loader import SuiteFileError, load_suite_file
-from sparring.evaluation.debrief import build_debrief
-from sparring.evaluation.report import transcript_markdown
 from sparring.persona.loader import (
     PersonaFileError,
     UnknownPersonaError,
@@ -28,7 +28,7 @@ from sparring.persona.loader import (
 )
 from sparring.providers import FakeChatModel
 from sparring.settings import ROOT, Settings
-from sparring.transcript import Transcript
+from sparring.suites.loader import SuiteFileError, load_suite_file
 
 SUITE = """\
 kind: persona

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from sparring.evaluation.codes import FLAGS, TurnCodes
-from sparring.evaluation.judge import (
+from sparring.coding.codes import FLAGS, TurnCodes
+from sparring.coding.judge import (
     JudgeOutput,
     LLMJudge,
     MalformedOutput,

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from uiserver import free_port
 
-from sparring.evaluation.judge import judge_schema, make_judge
+from sparring.coding.judge import judge_schema, make_judge
 from sparring.settings import Settings
 
 TURN = "So you've seen this before and it cost you good people."
@@ -102,7 +102,7 @@ async def test_the_endpoint_receives_the_schema_in_the_configured_form(
 
 
 def test_openai_itself_gets_json_schema() -> None:
-    from sparring.evaluation.judge import response_kwargs
+    from sparring.coding.judge import response_kwargs
     from sparring.providers import make_chat_model
 
     settings = Settings(_env_file=None, model="openai:gpt-4o-mini", **{"SPARRING_API_KEY": "sk-test"})  # type: ignore[arg-type]
@@ -143,7 +143,7 @@ async def test_a_real_llama_cpp_server_answers_the_judge_in_the_schemas_shape(ll
     Field required). Now the server enforces the schema: every answer has the shape."""
     import jsonschema
 
-    from sparring.evaluation.judge import response_kwargs
+    from sparring.coding.judge import response_kwargs
     from sparring.providers import make_chat_model
 
     judge = judge_on(llama_server)

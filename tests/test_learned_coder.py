@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from sparring.cli.annotate import annotate
-from sparring.evaluation import learned
-from sparring.evaluation.corpus import load_gold
-from sparring.evaluation.learned import (
+from sparring.coding import learned
+from sparring.coding.corpus import load_gold
+from sparring.coding.learned import (
     HEADS,
     WEIGHTS,
     WEIGHTS_SHA256,
@@ -28,9 +28,9 @@ from sparring.evaluation.learned import (
     load_heads,
     parse_weights,
 )
-from sparring.evaluation.metrics import evaluate
-from sparring.evaluation.rules import RulesCoder
-from sparring.evaluation.validation import ROWS, figure
+from sparring.coding.metrics import evaluate
+from sparring.coding.rules import RulesCoder
+from sparring.coding.validation import ROWS, figure
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_inference_is_deterministic(coder: LearnedCoder) -> None:
 
 
 def test_run_time_does_not_import_scikit_learn() -> None:
-    code = ("import sys; from sparring.evaluation.learned import LearnedCoder; "
+    code = ("import sys; from sparring.coding.learned import LearnedCoder; "
             "LearnedCoder().code('What matters most to you here?', None); "
             "print('sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -177,9 +177,9 @@ def test_broken_weights_fall_back_to_the_rules_with_a_warning(
 
 def test_advice_after_asking_permission_does_not_harden_the_manager(coder: LearnedCoder) -> None:
     from sparring.engine.dynamics import compute_delta
+    from sparring.engine.transcript import ManagerState
     from sparring.persona.loader import load_personas
     from sparring.settings import load_settings
-    from sparring.transcript import ManagerState
 
     context = "The weekly report eats my whole Friday."
     advice = "One option is to block Friday mornings for the report."

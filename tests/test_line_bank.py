@@ -10,19 +10,19 @@ from pathlib import Path
 import pytest
 from builders import build_persona
 
+from sparring.coding.codes import TurnCodes
 from sparring.engine import guards
 from sparring.engine.events import Done, Token
 from sparring.engine.lines import pick_line
+from sparring.engine.prompt import render_system_prompt
 from sparring.engine.session import PracticeSession
-from sparring.evaluation.codes import TurnCodes
+from sparring.engine.transcript import Transcript
 from sparring.persona.coverage import coverage_gaps
 from sparring.persona.loader import load_personas
 from sparring.persona.model import CORE_MOVES, Move, Persona
-from sparring.persona.prompt import render_system_prompt
 from sparring.providers import FakeChatModel
 from sparring.providers.profile import ModelProfile, profile_for
 from sparring.settings import ROOT, Settings
-from sparring.transcript import Transcript
 
 SHIPPED = load_personas(ROOT / "personas")
 OUT_OF_CHARACTER = re.compile(r"\b(AI|A\.I\.|assistant|language model|chatbot|persona|role-?play)\b", re.I)

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from sparring.cli import main
 from sparring.cli.personas import personas as personas_cli
 from sparring.engine import guards
+from sparring.engine.prompt import render_system_prompt
 from sparring.persona.loader import load_personas
 from sparring.persona.model import CORE_MOVES, Dynamics, Move, Persona
-from sparring.persona.prompt import render_system_prompt
 from sparring.persona.schema import SCHEMA_PATH, persona_json_schema, render_schema
 from sparring.settings import ROOT, Settings
 

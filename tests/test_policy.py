@@ -8,14 +8,14 @@ from builders import build_persona
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sparring.coding.codes import TurnCodes
 from sparring.engine.dynamics import apply_codes
 from sparring.engine.policy import Decision, choose_move, commit, comply_chance
 from sparring.engine.replay import replay
-from sparring.evaluation.codes import TurnCodes
+from sparring.engine.transcript import ManagerState
 from sparring.persona.loader import load_personas
 from sparring.persona.model import Move, Persona
 from sparring.settings import ROOT
-from sparring.transcript import ManagerState
 
 OPEN = TurnCodes(question="open")
 GOOD = TurnCodes(question="open", reflection="complex")

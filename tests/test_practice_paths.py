@@ -69,7 +69,7 @@ def through_runner(tmp_path: Path) -> tuple[dict[str, Any], str]:
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     (run,) = [r for s in json.loads(out.read_text("utf-8"))["suites"] for r in s["runs"]]
-    from sparring.evaluation.debrief import Debrief
+    from sparring.debrief.build import Debrief
 
     return run["transcript"], Debrief.model_validate(run["debrief"]).to_markdown()
 

@@ -22,13 +22,13 @@ from pgcluster import cluster_or_skip
 from sqlalchemy import text
 
 from sparring.cli import cli
-from sparring.evaluation.codes import TurnCodes
+from sparring.coding.codes import TurnCodes
+from sparring.engine.transcript import ManagerState, Transcript, TurnRecord
 from sparring.persona.model import Move
 from sparring.storage.datalayer import SparringDataLayer, make_data_layer
 from sparring.storage.schema import ensure_schema
 from sparring.storage.sessions import PracticeOptions, StoredPractice
 from sparring.trainer.queue import build_queue, find_item
-from sparring.transcript import ManagerState, Transcript, TurnRecord
 
 OPENING = "You have ten minutes."
 FIRST = "We have had a hard year."

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from sparring.debrief.build import build_debrief
 from sparring.engine.session import PracticeSession
+from sparring.engine.transcript import Transcript
 from sparring.errors import UserError
-from sparring.evaluation.debrief import build_debrief
 from sparring.persona.loader import get_persona
 from sparring.providers import FakeChatModel
 from sparring.settings import Settings
-from sparring.transcript import Transcript
 
 GOOD = [
     "What would make this hour worth it for you?",

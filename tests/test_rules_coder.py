@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from sparring.evaluation.codes import FLAGS, TurnCodes
-from sparring.evaluation.rules import RulesCoder
+from sparring.coding.codes import FLAGS, TurnCodes
+from sparring.coding.rules import RulesCoder
 
 SHIFTS = "Since March I've been covering the late shifts myself because we're short-staffed."
 APP = "The new booking app launches next week and marketing wants a demo."

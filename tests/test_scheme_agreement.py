@@ -1,4 +1,4 @@
-"""Every place that spells out the coding scheme names the same codes as `evaluation/scheme.py`.
+"""Every place that spells out the coding scheme names the same codes as `coding/scheme.py`.
 
 A behaviour added to the scheme but forgotten in the judge's contract, the persona
 dynamics, the feedback tips or the debrief weights would otherwise fail only at run
@@ -14,13 +14,13 @@ from typing import get_args
 import pytest
 from pydantic import BaseModel
 
-from sparring.evals.suite import CodesCheck
-from sparring.evaluation import scheme
-from sparring.evaluation.codes import FLAGS, TurnCodes
-from sparring.evaluation.debrief import TURN_WEIGHTS
-from sparring.evaluation.judge import JudgeOutput, JudgeReasons
-from sparring.evaluation.texts import TurnCondition
+from sparring.coding import scheme
+from sparring.coding.codes import FLAGS, TurnCodes
+from sparring.coding.judge import JudgeOutput, JudgeReasons
+from sparring.debrief.build import TURN_WEIGHTS
+from sparring.debrief.texts import TurnCondition
 from sparring.persona.model import Dynamics
+from sparring.suites.suite import CodesCheck
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from sparring.coding.codes import TurnCodes
 from sparring.engine.session import PracticeSession
-from sparring.evaluation.codes import TurnCodes
 from sparring.persona.loader import load_persona_file
 from sparring.persona.model import DIFFICULTIES, Difficulty, Move, Persona
 from sparring.providers import FakeChatModel

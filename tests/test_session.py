@@ -9,15 +9,15 @@ import pytest
 from builders import build_persona
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
+from sparring.coding.codes import TurnCodes
 from sparring.engine.events import Done, Reset, Token
 from sparring.engine.session import MAX_COACH_CHARS, PracticeSession
+from sparring.engine.transcript import Transcript
 from sparring.errors import UserError
-from sparring.evaluation.codes import TurnCodes
 from sparring.persona.model import Move, Persona
 from sparring.providers import FakeChatModel, ModelUnavailable
 from sparring.settings import Settings
 from sparring.tokens import count_tokens
-from sparring.transcript import Transcript
 
 GOOD = TurnCodes(question="open", reflection="complex", empathy=True)
 CLOSED = TurnCodes(question="closed")

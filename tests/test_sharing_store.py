@@ -16,12 +16,12 @@ from chainlit.context import init_http_context
 from pgcluster import cluster_or_skip
 from sqlalchemy import text
 
-from sparring.evaluation.codes import TurnCodes
+from sparring.coding.codes import TurnCodes
+from sparring.engine.transcript import ManagerState, Transcript, TurnRecord
 from sparring.persona.model import Move
 from sparring.storage.datalayer import SparringDataLayer, make_data_layer
 from sparring.storage.schema import ensure_schema
 from sparring.storage.sessions import PracticeOptions, StoredPractice
-from sparring.transcript import ManagerState, Transcript, TurnRecord
 
 TABLES = ("sparring_shares", "sparring_feedback_reviews", "sparring_sessions", "feedbacks", "steps",
           "threads", "users")

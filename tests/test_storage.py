@@ -19,12 +19,12 @@ from chainlit.types import Feedback
 from chainlit.user import User
 from pgcluster import cluster_or_skip
 
-from sparring.evaluation.codes import TurnCodes
+from sparring.coding.codes import TurnCodes
+from sparring.engine.transcript import ManagerState, Transcript, TurnRecord
 from sparring.persona.model import Move
 from sparring.storage.datalayer import SparringDataLayer, make_data_layer
 from sparring.storage.schema import DatabaseError, ensure_schema, normalise_url
 from sparring.storage.sessions import PracticeOptions, StoredPractice
-from sparring.transcript import ManagerState, Transcript, TurnRecord
 
 
 @pytest.fixture(scope="module")

@@ -91,9 +91,9 @@ def test_save_keeps_every_version_and_refuses_a_stale_editor(folder: Path, tmp_p
 
 
 def test_dynamics_chart_comes_from_the_engine(folder: Path) -> None:
+    from sparring.coding.codes import TurnCodes
     from sparring.engine.dynamics import compute_delta
-    from sparring.evaluation.codes import TurnCodes
-    from sparring.transcript import ManagerState
+    from sparring.engine.transcript import ManagerState
 
     persona = load_persona_file(folder / f"{PERSONA}.yaml")
     effects = charts.turn_effects(persona)

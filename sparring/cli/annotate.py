@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sparring.evaluation.codes import TurnCoder, TurnCodes
+from sparring.coding.codes import TurnCoder, TurnCodes
 
 if TYPE_CHECKING:
-    from sparring.evaluation.judge import LLMJudge
+    from sparring.coding.judge import LLMJudge
 
 Judge = Literal["rules", "llm", "both"]
 
@@ -81,10 +81,10 @@ async def code_lines(
 def _tier1(kind: str) -> TurnCoder:
     """The tier-1 coder: the learned model over the rules (default), or the rules alone."""
     if kind == "rules":
-        from sparring.evaluation.rules import RulesCoder
+        from sparring.coding.rules import RulesCoder
 
         return RulesCoder()
-    from sparring.evaluation.learned import default_coder
+    from sparring.coding.learned import default_coder
 
     return default_coder()
 
@@ -126,7 +126,7 @@ def annotate(judge_kind: Judge, coder_kind: str, model: str | None, attempts: in
         for line_no, item in items:
             rows[line_no] = output_row(item, rules.code(item.text, item.context))
     elif items:
-        from sparring.evaluation.judge import make_judge
+        from sparring.coding.judge import make_judge
         from sparring.settings import load_settings
 
         settings = load_settings()

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sparring.engine.transcript import TurnRecord
 from sparring.errors import USER_FACING
 from sparring.persona.model import DIFFICULTIES, Difficulty
 from sparring.providers.errors import ModelError
-from sparring.transcript import TurnRecord
 
 if TYPE_CHECKING:
     from sparring.engine.session import PracticeSession
@@ -104,8 +104,8 @@ def _walked_out(name: str) -> None:
 def _interactive(session: PracticeSession, show_state: bool, debrief_out: Path | None,
                  transcript_out: Path | None = None) -> None:
     from sparring.cli.coaching import terminal_practice, write_output
-    from sparring.evaluation.feedback import summary_for
-    from sparring.evaluation.texts import load_feedback_tips
+    from sparring.debrief.feedback import summary_for
+    from sparring.debrief.texts import load_feedback_tips
 
     name = session.persona.name
     practice = terminal_practice(session)

@@ -26,7 +26,7 @@ def in_thread(make: Callable[[], Coroutine[Any, Any, Any]]) -> None:
 
 def terminal_practice(session: PracticeSession) -> Practice:
     """The practice around a terminal session, with the judge its model's profile calls for."""
-    from sparring.evaluation.judge import make_judge
+    from sparring.coding.judge import make_judge
     from sparring.practice import Practice, judge_plan
 
     settings = session.settings

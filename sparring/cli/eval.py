@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import click
 
 from sparring.cli.chat import user_errors
-from sparring.evals.results import RunResult, SuiteResult
+from sparring.suites.results import RunResult, SuiteResult
 
 if TYPE_CHECKING:
-    from sparring.evals.plan import Prepared
-    from sparring.evals.runner import Runner
+    from sparring.suites.plan import Prepared
+    from sparring.suites.runner import Runner
 
 STYLES = {"pass": "green", "fail": "red", "error": "yellow", "skip": "dim"}
 
@@ -38,7 +38,7 @@ def print_results(result: RunResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from sparring.evals.reports import diff_lines
+    from sparring.suites.reports import diff_lines
 
     console = Console(highlight=False, soft_wrap=True)
     table = Table(title="sparring eval")
@@ -113,13 +113,13 @@ def eval_command(paths: tuple[Path, ...], model: str | None, judge_model: str | 
     configuration error or when any case errored (e.g. an unreachable model).
     See docs/EVALS.md.
     """
-    from sparring.evals.html import write_html
-    from sparring.evals.kinds import prepare
-    from sparring.evals.loader import load_suites
-    from sparring.evals.reports import write_json, write_junit
-    from sparring.evals.runner import Runner, RunOptions, uses_judge
     from sparring.providers import check_model
     from sparring.settings import ROOT, load_settings
+    from sparring.suites.html import write_html
+    from sparring.suites.kinds import prepare
+    from sparring.suites.loader import load_suites
+    from sparring.suites.reports import write_json, write_junit
+    from sparring.suites.runner import Runner, RunOptions, uses_judge
 
     with user_errors():
         settings = load_settings().with_model(model)

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from sparring.persona.loader import get_persona, load_persona_file, load_personas, validate_files
 from sparring.persona.model import DIFFICULTIES, Move, Persona
-from sparring.persona.problems import display_path
+from sparring.problems import display_path
 from sparring.settings import load_settings
 
 
@@ -100,7 +100,7 @@ def _report_coverage(path: Path) -> None:
               help="The difficulty to render the prompt for.")
 def show(persona_id: str, difficulty: str) -> None:
     """Print the exact system prompt the model receives for this persona."""
-    from sparring.persona.prompt import render_system_prompt
+    from sparring.engine.prompt import render_system_prompt
 
     settings = load_settings()
     persona = get_persona(settings, persona_id)
@@ -128,8 +128,8 @@ def draft_lines(persona_id: str, spec: str, moves: tuple[str, ...], count: int, 
     """Ask a model for candidate lines in the persona's voice; writes a review file, never the persona."""
     import asyncio
 
+    from sparring.engine.drafting import draft, parse_moves, write_review
     from sparring.errors import UserError
-    from sparring.persona.drafting import draft, parse_moves, write_review
     from sparring.providers import ModelError, make_chat_model
 
     settings = load_settings().with_model(spec)

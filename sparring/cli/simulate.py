@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sparring.cli.chat import open_session, user_errors
+from sparring.engine.transcript import Transcript, TurnRecord
 from sparring.errors import UserError
 from sparring.persona.model import DIFFICULTIES, Difficulty
-from sparring.transcript import Transcript, TurnRecord
 
 if TYPE_CHECKING:
     from sparring.engine.session import PracticeSession

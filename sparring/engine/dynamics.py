@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from sparring.evaluation.codes import FLAGS, TurnCodes
+from sparring.coding.codes import FLAGS, TurnCodes
+from sparring.engine.transcript import ManagerState
 from sparring.persona.model import Difficulty, Dynamics
-from sparring.transcript import ManagerState
 
 #: Bounds of the resistance scale.
 MIN_RESISTANCE = 0.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sparring.transcript import TurnRecord
+from sparring.engine.transcript import TurnRecord
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from sparring.coding.codes import TurnCodes
 from sparring.engine.lines import answers, eligible, pick_line, talk_of
-from sparring.evaluation.codes import TurnCodes
+from sparring.engine.transcript import ManagerState
 from sparring.persona.model import BankLine, Concern, Move, Persona, TalkType
-from sparring.transcript import ManagerState
 
 #: At or above this, the manager is openly hostile to pushy turns.
 HIGH = 6.5

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sparring.coding.codes import TurnCodes
 from sparring.engine.dynamics import apply_codes
 from sparring.engine.policy import Decision, choose_move, commit
-from sparring.evaluation.codes import TurnCodes
+from sparring.engine.transcript import ManagerState
 from sparring.persona.model import Difficulty, Persona
-from sparring.transcript import ManagerState
 
 
 @dataclass(frozen=True)

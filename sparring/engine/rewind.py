@@ -8,8 +8,8 @@ exactly what they were before that turn.
 
 from __future__ import annotations
 
+from sparring.engine.transcript import Branch, Transcript
 from sparring.errors import UserError
-from sparring.transcript import Branch, Transcript
 
 
 def rewind(transcript: Transcript, turn: int) -> Branch:

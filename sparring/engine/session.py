@@ -17,21 +17,21 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from sparring.coding.codes import TurnCoder
 from sparring.engine.dynamics import apply_codes
 from sparring.engine.events import Done, Event, Token
 from sparring.engine.injection import detect_injection
 from sparring.engine.policy import choose_move, commit
+from sparring.engine.prompt import build_messages, prefix_messages, render_system_prompt
 from sparring.engine.rewind import rewind
 from sparring.engine.stream import Outcome, guarded_stream, without_rubric
+from sparring.engine.transcript import Branch, ManagerState, Timing, Transcript, TurnRecord
 from sparring.engine.watch import PersonaWatch
 from sparring.errors import UserError
-from sparring.evaluation.codes import TurnCoder
 from sparring.persona.model import Difficulty, Persona
-from sparring.persona.prompt import build_messages, prefix_messages, render_system_prompt
 from sparring.providers.profile import ModelProfile, profile_of
 from sparring.settings import Settings
 from sparring.tokens import count_tokens
-from sparring.transcript import Branch, ManagerState, Timing, Transcript, TurnRecord
 
 #: Longest coach turn accepted; longer text is almost always a paste, not a line of dialogue.
 MAX_COACH_CHARS = 4000
@@ -51,7 +51,7 @@ def _pieces(text: str) -> list[str]:
 
 
 def _default_coder() -> TurnCoder:
-    from sparring.evaluation.learned import default_coder
+    from sparring.coding.learned import default_coder
 
     return default_coder()
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sparring.engine import guards
 from sparring.engine.policy import Decision
+from sparring.engine.transcript import ManagerState, Transcript
 from sparring.persona.model import Move, Persona
-from sparring.transcript import ManagerState, Transcript
 
 
 def public_text(persona: Persona, system_prompt: str) -> str:

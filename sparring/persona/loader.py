@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from sparring.errors import UserError
 from sparring.persona.model import Persona
-from sparring.persona.problems import (
+from sparring.problems import (
     PersonaFileError,
     Problem,
     display_path,

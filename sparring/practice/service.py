@@ -18,14 +18,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sparring.coding.codes import TurnCodes
 from sparring.engine.events import Done, Reset, Token
-from sparring.evaluation.codes import TurnCodes
-from sparring.transcript import Branch, ManagerState, Transcript, TurnRecord
+from sparring.engine.transcript import Branch, ManagerState, Transcript, TurnRecord
 
 if TYPE_CHECKING:
+    from sparring.coding.judge import JudgeResult, LLMJudge
+    from sparring.debrief.build import Debrief
     from sparring.engine.session import PracticeSession
-    from sparring.evaluation.debrief import Debrief
-    from sparring.evaluation.judge import JudgeResult, LLMJudge
     from sparring.persona.model import Persona
 
 log = logging.getLogger("sparring.practice")
@@ -169,8 +169,8 @@ class Practice:
     async def debrief(self) -> Debrief:
         """The debrief every front end shows: judge codes where the judge ran, and with a
         judge model the weak turns' alternatives written by it (templates otherwise)."""
-        from sparring.evaluation.debrief import build_debrief, build_debrief_llm
-        from sparring.evaluation.texts import load_debrief_texts, load_feedback_tips
+        from sparring.debrief.build import build_debrief, build_debrief_llm
+        from sparring.debrief.texts import load_debrief_texts, load_feedback_tips
 
         await self.settle()
         transcript = self.transcript.best_coded()

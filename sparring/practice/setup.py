@@ -26,7 +26,7 @@ class JudgePlan:
 
 def judge_plan(settings: Settings, model_spec: str | None = None) -> JudgePlan:
     """The plan for a practice on `model_spec` (default: the configured model)."""
-    from sparring.evaluation.judge import llm_tier_enabled
+    from sparring.coding.judge import llm_tier_enabled
 
     model_spec = model_spec or settings.model
     spec = settings.judge_model or model_spec

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sparring.engine.transcript import Transcript
 from sparring.persona.model import Difficulty
-from sparring.transcript import Transcript
 
 
 class PracticeOptions(BaseModel):

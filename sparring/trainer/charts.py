@@ -2,7 +2,7 @@
 
 Both come from the engine itself, never a copy of its rules: the dynamics chart runs
 `engine.dynamics.compute_delta` on one turn of each kind, from each difficulty's
-starting resistance; the simulation plays the scripted coaches of `evals/coaches/`
+starting resistance; the simulation plays the scripted coaches of `suites/coaches/`
 through a real `PracticeSession` on the fake model (fast and deterministic), exactly as
 `sparring eval` and `sparring simulate` do. Figures are Plotly JSON, drawn in the page
 by the plotly.js the `plotly` package ships.
@@ -14,12 +14,12 @@ import asyncio
 import json
 from typing import Any
 
+from sparring.coding.codes import FLAGS, TurnCodes
 from sparring.engine.dynamics import compute_delta, explain_delta
-from sparring.evaluation.codes import FLAGS, TurnCodes
+from sparring.engine.transcript import ManagerState
 from sparring.persona.coverage import coverage_gaps, line_counts
 from sparring.persona.model import DIFFICULTIES, Difficulty, Persona
 from sparring.settings import ROOT, Settings
-from sparring.transcript import ManagerState
 
 #: One coach turn of each kind the coder labels, as the codes the engine weighs.
 TURN_KINDS: tuple[tuple[str, TurnCodes], ...] = (
@@ -29,7 +29,7 @@ TURN_KINDS: tuple[tuple[str, TurnCodes], ...] = (
     ("complex reflection", TurnCodes(reflection="complex")),
     *((flag.replace("_", " "), TurnCodes.model_validate({flag: True})) for flag in FLAGS),
 )
-#: The scripted coaches the studio simulates: (label, strategy id in evals/coaches/).
+#: The scripted coaches the studio simulates: (label, strategy id in suites/coaches/).
 COACHES = (("skilled", "empathic-questioning"), ("directive", "directive"))
 SIM_TURNS = 10
 SIM_SEED = 7
@@ -73,8 +73,8 @@ def coverage(persona: Persona) -> dict[str, Any]:
 
 async def _curve(persona: Persona, strategy_id: str, settings: Settings) -> list[float]:
     from sparring.engine.session import PracticeSession
-    from sparring.evals.coaches import SimulatedCoach, load_strategy
     from sparring.providers import make_chat_model
+    from sparring.suites.coaches import SimulatedCoach, load_strategy
 
     strategy = load_strategy(ROOT / "evals" / "coaches", strategy_id)
     fake = settings.with_model("fake")

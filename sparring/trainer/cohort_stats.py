@@ -1,7 +1,7 @@
 """The cohort's figures, from shared sessions only: one row per session, MI counts per
 coach and per persona, and the most common weak-turn patterns.
 
-Every figure is the debrief's own (`evaluation/debrief.py`, `evaluation/scoring.py`):
+Every figure is the debrief's own (`sparring/debrief/build.py`, `sparring/debrief/scoring.py`):
 a session's score and metrics are its stored debrief when it has ended, else the same
 debrief built from the transcript so far, on the best coding available (the judge's where
 it ran). Group MI figures pool the counts of their sessions (all questions of a coach,
@@ -16,7 +16,7 @@ import io
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from sparring.evaluation.debrief import Debrief, build_debrief, turn_value, weakness
+from sparring.debrief.build import Debrief, build_debrief, turn_value, weakness
 from sparring.storage.sharing import VisibleSession
 
 #: What a weak turn mostly did (debrief.weakness), in the words trainers use.

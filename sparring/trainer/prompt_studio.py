@@ -45,7 +45,7 @@ def _problem(message: str, tmp: Path, shown: str) -> dict[str, Any]:
 
 def _load_draft(settings: Settings, item_id: str, text: str) -> tuple[object | None, list[dict[str, Any]]]:
     """Load the draft with the app's own loader for this file; (loaded, problems)."""
-    from sparring.evaluation.texts import load_debrief_texts, load_feedback_tips
+    from sparring.debrief.texts import load_debrief_texts, load_feedback_tips
     from sparring.prompts import PromptError, parse_prompt
 
     path = PROMPTS.path(settings, item_id)

@@ -14,9 +14,9 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sparring.engine.transcript import TurnRecord
 from sparring.storage.reviews import FeedbackRow, ReviewStore
 from sparring.storage.sharing import ShareStore, VisibleSession
-from sparring.transcript import TurnRecord
 
 
 @dataclass

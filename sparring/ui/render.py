@@ -12,9 +12,9 @@ from typing import Any
 
 import chainlit as cl
 
-from sparring.evaluation.codes import TurnCodes
-from sparring.evaluation.feedback import summary_for, tip_for
-from sparring.transcript import Transcript
+from sparring.coding.codes import TurnCodes
+from sparring.debrief.feedback import summary_for, tip_for
+from sparring.engine.transcript import Transcript
 
 FEEDBACK_STEP = "Feedback"
 METER_ELEMENT = "ResistanceMeter"
@@ -71,8 +71,8 @@ def debrief_json(transcript: Transcript, debrief: Any) -> str:
 
 def debrief_elements(transcript: Transcript, debrief: Any) -> list[cl.Element]:
     """The resistance chart and the two exports, attached to the debrief message."""
-    from sparring.evaluation.chart import timeline_figure
-    from sparring.evaluation.report import transcript_markdown
+    from sparring.debrief.chart import timeline_figure
+    from sparring.debrief.report import transcript_markdown
 
     name = export_basename(transcript)
     markdown = transcript_markdown(transcript, debrief)

@@ -26,8 +26,8 @@ from sparring.storage.sessions import PracticeStore, StoredPractice
 from sparring.ui.auth import AuthConfig
 
 if TYPE_CHECKING:
+    from sparring.coding.judge import LLMJudge
     from sparring.engine.session import PracticeSession
-    from sparring.evaluation.judge import LLMJudge
     from sparring.practice import Practice
 
 log = logging.getLogger("sparring.ui")
@@ -57,7 +57,7 @@ class AppState:
 
     def judge(self, spec: str) -> LLMJudge:
         """One judge per judge spec, shared by every chat in this process."""
-        from sparring.evaluation.judge import make_judge
+        from sparring.coding.judge import make_judge
 
         if spec not in self._judges:
             judge = make_judge(self.settings.with_model(spec))

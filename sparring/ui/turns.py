@@ -17,9 +17,9 @@ import chainlit as cl
 from chainlit.utils import utc_now
 
 from sparring.engine.events import Done, Reset, Token
+from sparring.engine.transcript import TurnRecord
 from sparring.errors import USER_FACING, UserError
 from sparring.practice import Judged
-from sparring.transcript import TurnRecord
 from sparring.ui import render
 from sparring.ui.state import AppState, Live
 
