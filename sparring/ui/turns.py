@@ -83,7 +83,8 @@ def _open_note(live: Live, coach_id: str | None) -> tuple[cl.Step | None, asynci
                    show_input=False, default_open=True)
     note.start = utc_now()
     note.output = "Coding your turn…"
-    return note, asyncio.create_task(note.send())
+    # Shown, never stored: the final note is stored once, with the turn (storage/batch.py).
+    return note, asyncio.create_task(cl.context.emitter.send_step(note.to_dict()))
 
 
 def show_judged(live: Live) -> Callable[[Judged], Awaitable[None]]:
