@@ -112,16 +112,19 @@ async def test_locked_database_is_retried_shown_and_resumed_after_sigkill(tmp_pa
         blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the database
         try:
             events = await client.send(lines[1], timeout=60)
-            warned = [m for m in messages(events, author="Sparring")
-                      if "Could not save this conversation" in m["output"]]
-            assert warned, [m["output"] for m in messages(events)]
             assert meters(events), "the reply itself must not wait for the database"
+            # The turn is written as one transaction after the reply; when its retries run
+            # out, the whole turn waits in the outbox and the coach is told so.
+            warned = await client.wait_for(lambda e, d: e == "toast" and d["type"] == "error",
+                                           timeout=60)
+            assert "Your conversation is kept" in warned[1]["message"]
         finally:
             blocker.rollback()
             blocker.close()
 
+        back = await client.wait_for(lambda e, d: e == "toast" and d["type"] == "success", timeout=60)
+        assert "your conversation is saved" in back[1]["message"]
         events = await client.send(lines[2], timeout=60)
-        assert [m for m in messages(events, author="Sparring") if "stored again" in m["output"]]
         last = meters(events)[-1]["after"]
         assert [t["coach"] for t in stored_turns(db)] == lines[:3], "a turn was lost or doubled"
         first.proc.kill()  # SIGKILL: no shutdown handlers run

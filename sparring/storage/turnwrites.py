@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import Context
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -79,7 +80,10 @@ class TurnWrites:
         batch = self.turns.get(thread_id)
         if batch is None and opens and socket_thread() == thread_id:
             batch = TurnBatch(thread_id, self.outbox.ticket(), _audience())
-            batch.timer = asyncio.get_running_loop().call_later(MAX_OPEN_S, self._close, batch)
+            # In an empty context: a cancelled timer stays in the loop's heap until it falls
+            # due, and with the chat's context it would keep the closed chat's session alive.
+            batch.timer = asyncio.get_running_loop().call_later(MAX_OPEN_S, self._close, batch,
+                                                                context=Context())
             self.turns[thread_id] = batch
         return batch
 
