@@ -82,18 +82,20 @@
     }
   }
 
-  async function validate() {
+  // `done` (e.g. "Saved as version 3") stays shown when the text checks out, so the
+  // check that follows a save does not wipe the word that it was saved.
+  async function validate(done) {
     const mine = ++seq;
     const {status: code, data} = await call("/validate", {text: text.value});
     if (mine !== seq) return;  // a newer keystroke's answer will come
     if (code !== 200) { say("Could not check: " + (data.detail || code), false); return; }
     showProblems(data.problems);
     showExtras(data);
-    if (data.ok) say(data.sha256 === loaded ? "Valid · saved" : "Valid · not saved yet", true);
+    if (data.ok) say(done || (data.sha256 === loaded ? "Valid · saved" : "Valid · not saved yet"), true);
     else say(data.problems.length + " problem(s) — not saved", false);
   }
 
-  function soon() { clearTimeout(timer); timer = setTimeout(validate, 400); }
+  function soon() { clearTimeout(timer); timer = setTimeout(() => validate(), 400); }
   text.addEventListener("input", soon);
 
   const form = document.getElementById("form");
@@ -144,7 +146,7 @@
     text.value = data.text;
     history(data.versions);
     say(message, true);
-    validate();
+    validate(message);
   }
 
   async function refused(code, data) {
