@@ -110,13 +110,25 @@ def out_of_fold(prep: Prepared, cfg: Config) -> np.ndarray:
     return oof
 
 
-def decisions(prep: Prepared, probs: np.ndarray, heads: LinearHeads, rows: Sequence[int]) -> list[TurnCodes]:
-    """Final codes for the chosen rows, through the same `combine` the run-time coder uses."""
+def decisions(prep: Prepared, probs: np.ndarray, heads: LinearHeads, rows: Sequence[int],
+              cache: dict[Any, TurnCodes] | None = None) -> list[TurnCodes]:
+    """Final codes for the chosen rows, through the same `combine` the run-time coder uses.
+
+    `combine` reads the probabilities only through the heads' decisions, so with a `cache`
+    one row's codes are computed once per distinct set of decisions and modes (the
+    threshold search asks for the same ones thousands of times)."""
     out = []
+    modes = tuple(heads.combine[h] for h in HEADS)
     for i in rows:
         e = prep.examples[i]
         p = {h: float(v) for h, v in zip(HEADS, probs[i], strict=True)}
-        out.append(combine(prep.rules[i], p, heads, e.text, e.context))
+        if cache is None:
+            out.append(combine(prep.rules[i], p, heads, e.text, e.context))
+            continue
+        key = (i, modes, tuple(heads.decide(h, p) for h in HEADS))
+        if key not in cache:
+            cache[key] = combine(prep.rules[i], p, heads, e.text, e.context)
+        out.append(cache[key])
     return out
 
 
@@ -156,14 +168,16 @@ def choose_thresholds(prep: Prepared, oof: np.ndarray) -> tuple[dict[str, float]
     floor = {h: objective(h, score(prep, [prep.rules[i] for i in gold_rows], gold_rows)) - GOLD_SLACK
              for h in HEADS}
 
+    cache: dict[Any, TurnCodes] = {}
+
     def value(head: str) -> float:
         model = LinearHeads({}, dummy, np.zeros(len(HEADS)), dict(thresholds), dict(combine_mode), {})
-        gold = objective(head, score(prep, decisions(prep, oof, model, gold_rows), gold_rows))
+        gold = objective(head, score(prep, decisions(prep, oof, model, gold_rows, cache), gold_rows))
         penalty = 5.0 * max(0.0, floor[head] - gold)
         rows = by_source["annomi"]
         if all(target(head, prep.examples[i].labels) is None for i in rows):
             return gold  # no labels for this head in AnnoMI (empathy)
-        return objective(head, score(prep, decisions(prep, oof, model, rows), rows)) - penalty
+        return objective(head, score(prep, decisions(prep, oof, model, rows, cache), rows)) - penalty
 
     for _ in range(2):
         for head in HEADS:
