@@ -54,6 +54,37 @@ _FIRST = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "we", "we're"
 _REPEAT = re.compile(r"\b(\w+)(?:-|,? )\1\b")
 
 
+#: Stands for a word that looks like a proper name; the model learns "a name here", never which name.
+NAME = "zname"
+_CAPITALISED = re.compile(r"(?<![\w'-])([A-Z][a-z]+)(?![\w'])")
+#: Capitalised words that are no names: calendar words, titles and the like.
+_NOT_NAMES = frozenset(
+    ("monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+     "august september october november december dr mr mrs ms miss sir god hey oh whoa mm um uh hmm").split()
+)
+
+
+def mask_names(text: str) -> str:
+    """Replace words capitalised mid-sentence ("Hello Kaylie", "talk to Priya") by `NAME`.
+
+    A capital after a sentence end, a dash or a colon is a sentence start, not a name, and
+    capitalised function words ("Well", "And") are kept; names at a sentence start stay and
+    are left to the vocabulary's frequency floor (`training.Config.min_groups`).
+    """
+    if not any(c.isupper() for c in text[1:]):
+        return text
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group(1)
+        before = text[: m.start()].rstrip(" \"'")
+        if not before or before[-1] in ".?!-:;(\n" or word.lower() in _NOT_NAMES or word.lower() in STOPWORDS \
+                or word.lower() in FILLERS:
+            return word
+        return NAME
+
+    return _CAPITALISED.sub(swap, text)
+
+
 def _bucket(value: float, edges: Iterable[float]) -> int:
     """Index of the first edge the value stays under; keeps counts as a few binary features."""
     for i, edge in enumerate(edges):
@@ -92,8 +123,10 @@ def rule_features(codes: TurnCodes, sentences: list[Sentence]) -> Features:
 
 def featurise(text: str, context: str | None, codes: TurnCodes) -> Features:
     """All features of one turn; `codes` is the rules coder's coding of the same turn."""
+    text = mask_names(normalise(text))
+    context = mask_names(normalise(context)) if context else context
     sentences = split_sentences(text)
-    low = normalise(text).lower()
+    low = text.lower()
     tokens = _TOKEN.findall(low)
     f: Features = {"bias": 1.0}
     body = [t for t in tokens if t not in ("-",)]

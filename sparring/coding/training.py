@@ -38,7 +38,11 @@ GRID = tuple(round(t, 3) for t in np.arange(0.1, 0.901, 0.025))
 @dataclass(frozen=True)
 class Config:
     c: float = 0.1  # inverse L2 strength, the same for every head
-    min_df: int = 2  # a feature must occur in this many training turns to enter the vocabulary
+    min_df: int = 2  # a feature only the gold set attests must occur in this many gold turns
+    # A feature seen in AnnoMI enters the vocabulary only if this many distinct transcripts hold it
+    # (or the gold set, text already in the repository, attests it): no name or phrase of one
+    # conversation can reach the shipped weights.
+    min_groups: int = 5
     gold_weight: float = 1.0  # sample weight of a gold dev turn relative to an AnnoMI turn
 
 
@@ -78,12 +82,32 @@ def _fit(x: Any, y: np.ndarray, w: np.ndarray, cfg: Config) -> LogisticRegressio
     return model
 
 
+def group_frequency(prep: Prepared, source: str) -> dict[str, int]:
+    """In how many distinct groups (AnnoMI transcripts, gold manager lines) of a source each feature occurs."""
+    seen: dict[str, set[str]] = {}
+    for e, f in zip(prep.examples, prep.features, strict=True):
+        if e.source == source:
+            for name in f:
+                seen.setdefault(name, set()).add(e.group)
+    return {name: len(groups) for name, groups in seen.items()}
+
+
+def keep_feature(name: str, annomi_groups: int, gold_turns: int, cfg: Config) -> bool:
+    """The vocabulary rule (see `Config.min_groups`); the bias always stays."""
+    return name == "bias" or annomi_groups >= cfg.min_groups or (gold_turns >= cfg.min_df and gold_turns > 0)
+
+
 def _design(prep: Prepared, cfg: Config) -> tuple[Any, list[str]]:
     vec = DictVectorizer(sort=True)
     x = vec.fit_transform(prep.features)
-    df = np.asarray((x > 0).sum(axis=0)).ravel()
-    keep = np.flatnonzero(df >= cfg.min_df)
     names = [str(n) for n in vec.get_feature_names_out()]
+    annomi = group_frequency(prep, "annomi")
+    gold_turns: dict[str, int] = {}
+    for e, f in zip(prep.examples, prep.features, strict=True):
+        if e.source == "gold":
+            for name in f:
+                gold_turns[name] = gold_turns.get(name, 0) + 1
+    keep = [i for i, n in enumerate(names) if keep_feature(n, annomi.get(n, 0), gold_turns.get(n, 0), cfg)]
     return x[:, keep].tocsr(), [names[i] for i in keep]
 
 
@@ -203,7 +227,7 @@ def fit_final(prep: Prepared, cfg: Config, thresholds: dict[str, float], modes: 
     return {
         "format": "sparring-linear-coder/1",
         **meta,
-        "config": {"C": cfg.c, "min_df": cfg.min_df, "gold_weight": cfg.gold_weight, "seed": SEED},
+        "config": {"C": cfg.c, "min_df": cfg.min_df, "min_groups": cfg.min_groups, "gold_weight": cfg.gold_weight, "seed": SEED},
         "vocabulary": [names[i] for i in used],
         "heads": {
             h: {
