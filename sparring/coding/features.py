@@ -59,8 +59,7 @@ NAME = "zname"
 _CAPITALISED = re.compile(r"(?<![\w'-])([A-Z][a-z]+)(?![\w'])")
 #: Capitalised words that are no names: calendar words, titles and the like.
 _NOT_NAMES = frozenset(
-    ("monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-     "august september october november december dr mr mrs ms miss sir god hey oh whoa mm um uh hmm").split()
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "dr", "mr", "mrs", "ms", "miss", "sir", "god", "hey", "oh", "whoa", "mm", "um", "uh", "hmm"]
 )
 
 
