@@ -26,18 +26,19 @@ from sklearn.model_selection import GroupKFold
 from sparring.coding.codes import TurnCodes
 from sparring.coding.corpus import Example
 from sparring.coding.features import featurise
-from sparring.coding.learned import HEADS, MODES, LinearHeads, combine
+from sparring.coding.learned import HEADS, MODES, NEVER, VETO_OVERRIDE, LinearHeads, combine
 from sparring.coding.metrics import Evaluation, evaluate
 from sparring.coding.rules import RulesCoder
 
 SEED = 17
 FOLDS = 5
 GRID = tuple(round(t, 3) for t in np.arange(0.1, 0.901, 0.025))
+OVERRIDE_GRID = tuple(round(t, 3) for t in np.arange(0.5, 0.991, 0.05))
 
 
 @dataclass(frozen=True)
 class Config:
-    c: float = 0.1  # inverse L2 strength, the same for every head
+    c: float = 0.05  # inverse L2 strength, the same for every head
     min_df: int = 2  # a feature only the gold set attests must occur in this many gold turns
     # A feature seen in AnnoMI enters the vocabulary only if this many distinct transcripts hold it
     # (or the gold set, text already in the repository, attests it): no name or phrase of one
@@ -149,7 +150,8 @@ def decisions(prep: Prepared, probs: np.ndarray, heads: LinearHeads, rows: Seque
         if cache is None:
             out.append(combine(prep.rules[i], p, heads, e.text, e.context))
             continue
-        key = (i, modes, tuple(heads.decide(h, p) for h in HEADS))
+        key = (i, modes, tuple(heads.decide(h, p) for h in HEADS),
+               p["reflection"] >= heads.thresholds.get(VETO_OVERRIDE, NEVER))
         if key not in cache:
             cache[key] = combine(prep.rules[i], p, heads, e.text, e.context)
         out.append(cache[key])
@@ -185,6 +187,7 @@ def choose_thresholds(prep: Prepared, oof: np.ndarray) -> tuple[dict[str, float]
     Heads AnnoMI has no labels for (empathy) maximise the gold dev figure.
     """
     thresholds = dict.fromkeys(HEADS, 0.5)
+    thresholds[VETO_OVERRIDE] = NEVER
     combine_mode = {h: MODES[h][0] for h in HEADS}
     by_source = {s: [i for i, e in enumerate(prep.examples) if e.source == s] for s in ("annomi", "gold")}
     gold_rows = by_source["gold"]
@@ -214,6 +217,14 @@ def choose_thresholds(prep: Prepared, oof: np.ndarray) -> tuple[dict[str, float]
                     if v > best[0] + (MIN_GAIN if rank else 1e-9):
                         best = (v, t, mode)
             _, thresholds[head], combine_mode[head] = best
+            if head == "reflection":  # then how sure the model must be to override the rules' veto
+                best_override = (value(head), thresholds[VETO_OVERRIDE])
+                for t in (*OVERRIDE_GRID, NEVER):
+                    thresholds[VETO_OVERRIDE] = t
+                    v = value(head)
+                    if v > best_override[0] + 1e-9:
+                        best_override = (v, t)
+                thresholds[VETO_OVERRIDE] = best_override[1]
     return thresholds, combine_mode
 
 
@@ -233,6 +244,7 @@ def fit_final(prep: Prepared, cfg: Config, thresholds: dict[str, float], modes: 
             h: {
                 "intercept": round(float(models[h].intercept_[0]), 5),
                 "threshold": thresholds[h],
+                **({"veto_override": thresholds[VETO_OVERRIDE]} if h == "reflection" else {}),
                 "combine": modes[h],
                 "coef": [float(v) for v in coef[j, used]],
             }
