@@ -16,8 +16,10 @@ any single pattern, so a turn becomes a sparse bag of named features:
 
 Character n-grams were tried and dropped: on grouped cross-validation they
 lowered every head (thousands of weak features drown the clause head).
-Feature names are short n-grams and signal names only, never whole sentences,
-so the shipped vocabulary carries no training text.
+Feature names are short n-grams and signal names only, never whole sentences;
+names capitalised mid-sentence become one placeholder (`mask_names`), and the
+training script keeps a feature only if several transcripts hold it
+(`training.Config.min_groups`), so the shipped vocabulary carries no training text.
 """
 
 from __future__ import annotations
