@@ -48,7 +48,7 @@ def main() -> None:
 
         val = cross_validate(Config())
         print("thresholds chosen on the folds: " + ", ".join(
-            f"{h}={t:.3f}/{val.modes[h]}" for h, t in val.thresholds.items()))
+            f"{h}={t:.3f}/{val.modes.get(h, 'rules veto')}" for h, t in val.thresholds.items()))
         columns += val.columns
     from sparring.coding.validation import full_tables, held_out, side_by_side
 

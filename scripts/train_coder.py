@@ -45,7 +45,7 @@ def main() -> None:
     for name, digest in hashes.items():
         print(f"data sha256 {digest}  {name}")
     val = cross_validate(cfg)
-    print("thresholds " + ", ".join(f"{h}={t:.3f}/{val.modes[h]}" for h, t in val.thresholds.items()))
+    print("thresholds " + ", ".join(f"{h}={t:.3f}/{val.modes.get(h, 'rules veto')}" for h, t in val.thresholds.items()))
     doc = fit_final(val.prep, cfg, val.thresholds, val.modes,
                     {"trained_by": "scripts/train_coder.py", "data_sha256": hashes,
                      "turns": {"annomi": sum(e.source == "annomi" for e in val.prep.examples),

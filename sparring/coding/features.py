@@ -16,8 +16,10 @@ any single pattern, so a turn becomes a sparse bag of named features:
 
 Character n-grams were tried and dropped: on grouped cross-validation they
 lowered every head (thousands of weak features drown the clause head).
-Feature names are short n-grams and signal names only, never whole sentences,
-so the shipped vocabulary carries no training text.
+Feature names are short n-grams and signal names only, never whole sentences;
+names capitalised mid-sentence become one placeholder (`mask_names`), and the
+training script keeps a feature only if several transcripts hold it
+(`training.Config.min_groups`), so the shipped vocabulary carries no training text.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from sparring.coding.questions import classify
 from sparring.coding.sentences import (
     STOPWORDS,
     Sentence,
+    despeech,
     normalise,
     prepare_context,
     split_sentences,
@@ -51,7 +54,41 @@ _HEDGES = re.compile(
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|\?|-")
 _SECOND = frozenset({"you", "your", "you're", "you've", "you'd", "you'll", "yourself"})
 _FIRST = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "we", "we're", "let's", "us", "our"})
+_WH = frozenset(("what", "what's", "how", "how's", "why", "where", "when", "who", "which", "whose"))
+_AUX_HEADS = frozenset(
+    ["do", "does", "did", "is", "are", "was", "were", "am", "have", "has", "had", "can", "could", "would", "will", "shall", "should", "may", "might", "must", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "haven't", "hasn't", "won't", "wouldn't", "can't", "couldn't", "shouldn't"]
+)
 _REPEAT = re.compile(r"\b(\w+)(?:-|,? )\1\b")
+
+
+#: Stands for a word that looks like a proper name; the model learns "a name here", never which name.
+NAME = "zname"
+_CAPITALISED = re.compile(r"(?<![\w'-])([A-Z][a-z]+)(?![\w'])")
+#: Capitalised words that are no names: calendar words, titles and the like.
+_NOT_NAMES = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "dr", "mr", "mrs", "ms", "miss", "sir", "god", "hey", "oh", "whoa", "mm", "um", "uh", "hmm"]
+)
+
+
+def mask_names(text: str) -> str:
+    """Replace words capitalised mid-sentence ("Hello Kaylie", "talk to Priya") by `NAME`.
+
+    A capital after a sentence end, a dash or a colon is a sentence start, not a name, and
+    capitalised function words ("Well", "And") are kept; names at a sentence start stay and
+    are left to the vocabulary's frequency floor (`training.Config.min_groups`).
+    """
+    if not any(c.isupper() for c in text[1:]):
+        return text
+
+    def swap(m: re.Match[str]) -> str:
+        word = m.group(1)
+        before = text[: m.start()].rstrip(" \"'")
+        if not before or before[-1] in ".?!-:;(\n" or word.lower() in _NOT_NAMES or word.lower() in STOPWORDS \
+                or word.lower() in FILLERS:
+            return word
+        return NAME
+
+    return _CAPITALISED.sub(swap, text)
 
 
 def _bucket(value: float, edges: Iterable[float]) -> int:
@@ -92,11 +129,13 @@ def rule_features(codes: TurnCodes, sentences: list[Sentence]) -> Features:
 
 def featurise(text: str, context: str | None, codes: TurnCodes) -> Features:
     """All features of one turn; `codes` is the rules coder's coding of the same turn."""
+    text = mask_names(normalise(text))
+    context = mask_names(normalise(context)) if context else context
     sentences = split_sentences(text)
-    low = normalise(text).lower()
-    tokens = _TOKEN.findall(low)
+    low = text.lower()
+    tokens = _TOKEN.findall(low)  # as transcribed: the noise features read these
     f: Features = {"bias": 1.0}
-    body = [t for t in tokens if t not in ("-",)]
+    body = [t for t in _TOKEN.findall(despeech(low)) if t != "-"]  # the words, noise taken out
     for a in body:
         f["w:" + a] = 1.0
     for a, b in itertools.pairwise(body):
@@ -195,3 +234,21 @@ def _context_features(f: Features, body: list[str], sentences: list[Sentence], c
         f["xw:" + t] = 1.0
     if any(t in _FIRST for t in ctx_tokens):
         f["x:speaker_self"] = 1.0
+    ctx_head = _head(ctx_tokens)
+    if ctx_head:
+        f["xh:" + ctx_head[0]] = 1.0  # how the client's line opens: "yeah", "i", "well", "no"
+    # Their words given back whole, function words too: "Not yet." after "Not yet."
+    said = set(ctx_tokens)
+    if body:
+        f[f"k:tok_share{_bucket(sum(t in said for t in body) / len(body), (0.34, 0.67, 0.99))}"] = 1.0
+    # A reflection spoken as a question: "So, they're important to you?", "Having less wine will help?"
+    for s in sentences:
+        if not s.ends_with_qmark or classify(s) == "open":
+            continue
+        head = _head(_TOKEN.findall(s.low))
+        overlap = len(s.stems & ctx.stems)
+        if not head or head[0] in _AUX_HEADS or head[0] in _WH:
+            continue  # an asking head ("do you", "what") is a real question
+        f[f"k:decl_q_echo{_bucket(overlap, (1, 2, 3))}"] = 1.0
+        if head[0] in _SECOND:
+            f[f"k:you_q_echo{_bucket(overlap, (1, 2))}"] = 1.0

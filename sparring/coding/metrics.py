@@ -85,6 +85,11 @@ class Evaluation:
         """The question acceptance metric: F1 of "open" and F1 of "closed", averaged."""
         return self.question.macro_f1(("open", "closed"))
 
+    @property
+    def open_closed_none_macro_f1(self) -> float:
+        """Question type read as one three-way decision: F1 of open, closed and none, averaged."""
+        return self.question.macro_f1(("open", "closed", NONE))
+
 
 def _value(codes: Codes, key: str) -> Any:
     if isinstance(codes, TurnCodes):

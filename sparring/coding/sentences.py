@@ -112,6 +112,23 @@ def has_negation(tokens: list[str]) -> bool:
     return any(t in NEGATORS or t.endswith("n't") for t in tokens)
 
 
+_FILLER = re.compile(r"(?<![\w'-])(?:mm-hmm|uh-huh|um+|uh+|uhm|erm?|mhm|hmm+|mm)(?![\w'-])[,.]?\s*")
+_STUTTER = re.compile(r"\b(\w+)(?:-\1\b)+")  # "are-are", "a-a-a"
+_FALSE_START = re.compile(r"\b(\w{1,4})-(?=\1\w)")  # "pot-potential"
+_DASH = re.compile(r"(?:^|(?<=\s))-+(?=\w)|(?<=\w)-+(?=\s|$|[,.?!])|--+")
+
+
+def despeech(low: str) -> str:
+    """Transcription noise out of a lower-cased sentence: fillers ("um,"), stutters ("are-are"),
+    false starts ("pot-potential") and the dashes of cut-off speech ("-and", "with--")."""
+    if "-" not in low and not _FILLER.search(low):
+        return low
+    low = _DASH.sub(" ", low)
+    low = _STUTTER.sub(r"\1", _FALSE_START.sub("", low))
+    low = _FILLER.sub("", low)
+    return re.sub(r"\s{2,}", " ", low).strip(" ,")
+
+
 class Sentence(NamedTuple):
     """One sentence of a turn, with what every rule needs precomputed once."""
 
@@ -130,7 +147,7 @@ def split_sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     for part in _SPLIT.split(clean):
         part = part.strip(" \t\"'")
-        low = part.lower()
+        low = despeech(part.lower())
         tokens = _WORD.findall(low)
         if not tokens:
             continue

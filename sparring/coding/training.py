@@ -26,19 +26,24 @@ from sklearn.model_selection import GroupKFold
 from sparring.coding.codes import TurnCodes
 from sparring.coding.corpus import Example
 from sparring.coding.features import featurise
-from sparring.coding.learned import HEADS, MODES, LinearHeads, combine
+from sparring.coding.learned import HEADS, MODES, NEVER, VETO_OVERRIDE, LinearHeads, combine
 from sparring.coding.metrics import Evaluation, evaluate
 from sparring.coding.rules import RulesCoder
 
 SEED = 17
 FOLDS = 5
 GRID = tuple(round(t, 3) for t in np.arange(0.1, 0.901, 0.025))
+OVERRIDE_GRID = tuple(round(t, 3) for t in np.arange(0.5, 0.991, 0.05))
 
 
 @dataclass(frozen=True)
 class Config:
-    c: float = 0.1  # inverse L2 strength, the same for every head
-    min_df: int = 2  # a feature must occur in this many training turns to enter the vocabulary
+    c: float = 0.05  # inverse L2 strength, the same for every head
+    min_df: int = 2  # a feature only the gold set attests must occur in this many gold turns
+    # A feature seen in AnnoMI enters the vocabulary only if this many distinct transcripts hold it
+    # (or the gold set, text already in the repository, attests it): no name or phrase of one
+    # conversation can reach the shipped weights.
+    min_groups: int = 5
     gold_weight: float = 1.0  # sample weight of a gold dev turn relative to an AnnoMI turn
 
 
@@ -78,12 +83,32 @@ def _fit(x: Any, y: np.ndarray, w: np.ndarray, cfg: Config) -> LogisticRegressio
     return model
 
 
+def group_frequency(prep: Prepared, source: str) -> dict[str, int]:
+    """In how many distinct groups (AnnoMI transcripts, gold manager lines) of a source each feature occurs."""
+    seen: dict[str, set[str]] = {}
+    for e, f in zip(prep.examples, prep.features, strict=True):
+        if e.source == source:
+            for name in f:
+                seen.setdefault(name, set()).add(e.group)
+    return {name: len(groups) for name, groups in seen.items()}
+
+
+def keep_feature(name: str, annomi_groups: int, gold_turns: int, cfg: Config) -> bool:
+    """The vocabulary rule (see `Config.min_groups`); the bias always stays."""
+    return name == "bias" or annomi_groups >= cfg.min_groups or (gold_turns >= cfg.min_df and gold_turns > 0)
+
+
 def _design(prep: Prepared, cfg: Config) -> tuple[Any, list[str]]:
     vec = DictVectorizer(sort=True)
     x = vec.fit_transform(prep.features)
-    df = np.asarray((x > 0).sum(axis=0)).ravel()
-    keep = np.flatnonzero(df >= cfg.min_df)
     names = [str(n) for n in vec.get_feature_names_out()]
+    annomi = group_frequency(prep, "annomi")
+    gold_turns: dict[str, int] = {}
+    for e, f in zip(prep.examples, prep.features, strict=True):
+        if e.source == "gold":
+            for name in f:
+                gold_turns[name] = gold_turns.get(name, 0) + 1
+    keep = [i for i, n in enumerate(names) if keep_feature(n, annomi.get(n, 0), gold_turns.get(n, 0), cfg)]
     return x[:, keep].tocsr(), [names[i] for i in keep]
 
 
@@ -110,13 +135,26 @@ def out_of_fold(prep: Prepared, cfg: Config) -> np.ndarray:
     return oof
 
 
-def decisions(prep: Prepared, probs: np.ndarray, heads: LinearHeads, rows: Sequence[int]) -> list[TurnCodes]:
-    """Final codes for the chosen rows, through the same `combine` the run-time coder uses."""
+def decisions(prep: Prepared, probs: np.ndarray, heads: LinearHeads, rows: Sequence[int],
+              cache: dict[Any, TurnCodes] | None = None) -> list[TurnCodes]:
+    """Final codes for the chosen rows, through the same `combine` the run-time coder uses.
+
+    `combine` reads the probabilities only through the heads' decisions, so with a `cache`
+    one row's codes are computed once per distinct set of decisions and modes (the
+    threshold search asks for the same ones thousands of times)."""
     out = []
+    modes = tuple(heads.combine[h] for h in HEADS)
     for i in rows:
         e = prep.examples[i]
         p = {h: float(v) for h, v in zip(HEADS, probs[i], strict=True)}
-        out.append(combine(prep.rules[i], p, heads, e.text, e.context))
+        if cache is None:
+            out.append(combine(prep.rules[i], p, heads, e.text, e.context))
+            continue
+        key = (i, modes, tuple(heads.decide(h, p) for h in HEADS),
+               p["reflection"] >= heads.thresholds.get(VETO_OVERRIDE, NEVER))
+        if key not in cache:
+            cache[key] = combine(prep.rules[i], p, heads, e.text, e.context)
+        out.append(cache[key])
     return out
 
 
@@ -149,6 +187,7 @@ def choose_thresholds(prep: Prepared, oof: np.ndarray) -> tuple[dict[str, float]
     Heads AnnoMI has no labels for (empathy) maximise the gold dev figure.
     """
     thresholds = dict.fromkeys(HEADS, 0.5)
+    thresholds[VETO_OVERRIDE] = NEVER
     combine_mode = {h: MODES[h][0] for h in HEADS}
     by_source = {s: [i for i, e in enumerate(prep.examples) if e.source == s] for s in ("annomi", "gold")}
     gold_rows = by_source["gold"]
@@ -156,14 +195,16 @@ def choose_thresholds(prep: Prepared, oof: np.ndarray) -> tuple[dict[str, float]
     floor = {h: objective(h, score(prep, [prep.rules[i] for i in gold_rows], gold_rows)) - GOLD_SLACK
              for h in HEADS}
 
+    cache: dict[Any, TurnCodes] = {}
+
     def value(head: str) -> float:
         model = LinearHeads({}, dummy, np.zeros(len(HEADS)), dict(thresholds), dict(combine_mode), {})
-        gold = objective(head, score(prep, decisions(prep, oof, model, gold_rows), gold_rows))
+        gold = objective(head, score(prep, decisions(prep, oof, model, gold_rows, cache), gold_rows))
         penalty = 5.0 * max(0.0, floor[head] - gold)
         rows = by_source["annomi"]
         if all(target(head, prep.examples[i].labels) is None for i in rows):
             return gold  # no labels for this head in AnnoMI (empathy)
-        return objective(head, score(prep, decisions(prep, oof, model, rows), rows)) - penalty
+        return objective(head, score(prep, decisions(prep, oof, model, rows, cache), rows)) - penalty
 
     for _ in range(2):
         for head in HEADS:
@@ -176,6 +217,14 @@ def choose_thresholds(prep: Prepared, oof: np.ndarray) -> tuple[dict[str, float]
                     if v > best[0] + (MIN_GAIN if rank else 1e-9):
                         best = (v, t, mode)
             _, thresholds[head], combine_mode[head] = best
+            if head == "reflection":  # then how sure the model must be to override the rules' veto
+                best_override = (value(head), thresholds[VETO_OVERRIDE])
+                for t in (*OVERRIDE_GRID, NEVER):
+                    thresholds[VETO_OVERRIDE] = t
+                    v = value(head)
+                    if v > best_override[0] + 1e-9:
+                        best_override = (v, t)
+                thresholds[VETO_OVERRIDE] = best_override[1]
     return thresholds, combine_mode
 
 
@@ -189,12 +238,13 @@ def fit_final(prep: Prepared, cfg: Config, thresholds: dict[str, float], modes: 
     return {
         "format": "sparring-linear-coder/1",
         **meta,
-        "config": {"C": cfg.c, "min_df": cfg.min_df, "gold_weight": cfg.gold_weight, "seed": SEED},
+        "config": {"C": cfg.c, "min_df": cfg.min_df, "min_groups": cfg.min_groups, "gold_weight": cfg.gold_weight, "seed": SEED},
         "vocabulary": [names[i] for i in used],
         "heads": {
             h: {
                 "intercept": round(float(models[h].intercept_[0]), 5),
                 "threshold": thresholds[h],
+                **({"veto_override": thresholds[VETO_OVERRIDE]} if h == "reflection" else {}),
                 "combine": modes[h],
                 "coef": [float(v) for v in coef[j, used]],
             }

@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # training needs scikit-learn; the held-out figures do not
 
 #: Rows of the side-by-side table: (label, how to read it off an Evaluation).
 ROWS: tuple[str, ...] = (
-    "open/closed macro-F1", "open/closed macro-F1 (question turns)", "reflection (any) F1",
+    "open/closed macro-F1", "open/closed macro-F1 (question turns)", "open/closed/none macro-F1",
+    "reflection (any) F1",
     "reflection simple F1", "reflection complex F1", "directive F1", "goal_cocreation F1", "empathy F1",
     "affirmation F1", "arguing F1", "judging F1", "pulling_rank F1", "neutral_observation F1",
 )
@@ -30,6 +31,8 @@ ROWS: tuple[str, ...] = (
 def figure(e: Evaluation, row: str, q_only: Evaluation | None = None) -> float | None:
     if row == "open/closed macro-F1":
         return e.open_closed_macro_f1
+    if row == "open/closed/none macro-F1":
+        return e.open_closed_none_macro_f1
     if row == "open/closed macro-F1 (question turns)":
         return None if q_only is None else q_only.open_closed_macro_f1
     if row == "reflection (any) F1":
