@@ -147,7 +147,8 @@ async def test_annotation_suite_reports_metrics_and_mismatches(tmp_path: Path, s
 
 async def test_annotation_suite_with_the_judge_coder_uses_the_model(tmp_path: Path, settings: Settings) -> None:
     answer = ('{"question": "open", "reflection": null, "empathy": false, "affirmation": false, '
-              '"goal_cocreation": false, "neutral_observation": false, "directive": false, "arguing": false, '
+              '"goal_cocreation": false, "neutral_observation": false, "asking_permission": false, "autonomy": false, '
+              '"directive": false, "arguing": false, '
               '"judging": false, "pulling_rank": false}')
     judge = FakeChatModel(responses=[answer])
     (tmp_path / "rows.jsonl").write_text('{"id": "c", "text": "Have you tried that?", "labels": {"question": "open"}}\n')

@@ -41,6 +41,8 @@ class GoldLabels(BaseModel):
     judging: bool
     pulling_rank: bool
     neutral_observation: bool
+    asking_permission: bool
+    autonomy: bool
 
 
 class GoldRow(BaseModel):

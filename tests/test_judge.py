@@ -140,7 +140,7 @@ async def test_attempts_are_configurable(prompts: Settings) -> None:
         (answer(question="rhetorical"), "question"),
         (answer(reasons=["a"]), "reasons"),
         (answer(reasons={"open_question": "what"}), "open_question"),
-        (answer(**dict.fromkeys(FLAGS, True)), "8 flags are true"),
+        (answer(**dict.fromkeys(FLAGS, True)), f"{len(FLAGS)} flags are true"),
         (json.dumps({"question": "open"}), "reflection"),
     ],
 )

@@ -27,7 +27,8 @@ from sparring.settings import Settings
 TURN = "So you've seen this before and it cost you good people."
 CONTEXT = "With respect, we've had three of these programmes."
 ANSWER = {"question": None, "reflection": "complex", "empathy": True, "affirmation": False,
-          "goal_cocreation": False, "neutral_observation": False, "directive": False,
+          "goal_cocreation": False, "neutral_observation": False, "asking_permission": False, "autonomy": False,
+          "directive": False,
           "arguing": False, "judging": False, "pulling_rank": False,
           "reasons": {"reflection": "it cost you good people", "empathy": "seen this before"}}
 

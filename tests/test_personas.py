@@ -22,7 +22,7 @@ from sparring.settings import ROOT, Settings
 PERSONAS_DIR = ROOT / "personas"
 REQUIRED_IDS = {"sceptic", "firefighter", "defensive", "yes-but", "senior", "new-manager"}
 LOWERS = ("open_question", "simple_reflection", "complex_reflection", "empathy", "affirmation",
-          "goal_cocreation", "neutral_observation")
+          "goal_cocreation", "neutral_observation", "asking_permission", "autonomy")
 RAISES = ("closed_question", "closed_question_streak", "directive", "arguing", "judging", "pulling_rank")
 OUT_OF_CHARACTER = re.compile(r"\b(AI|A\.I\.|assistant|language model|chatbot|persona|role-?play)\b", re.I)
 

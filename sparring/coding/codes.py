@@ -35,6 +35,10 @@ class TurnCodes(BaseModel):
     neutral_observation: bool = Field(
         False, description="Names an observation as a neutral fact, then asks about it (a skill)."
     )
+    asking_permission: bool = Field(
+        False, description="Asks permission before giving advice, information or feedback (a skill)."
+    )
+    autonomy: bool = Field(False, description="Emphasises the manager's autonomy: the choice is theirs (a skill).")
     directive: bool = Field(False, description="Advice, instruction or persuasion without permission.")
     arguing: bool = Field(False, description="Argues, confronts or disputes the manager's view.")
     judging: bool = Field(False, description="Judges or labels the manager.")

@@ -53,8 +53,9 @@ def _shorten(value: object) -> object:
 Quote = Annotated[str, BeforeValidator(_shorten), StringConstraints(max_length=QUOTE_CHARS)]
 
 #: More flags than this on one turn is not a coding but a model ticking every box
-#: (what SmolLM2-135M does under a schema); such answers are treated as malformed.
-MAX_FLAGS = 4
+#: (what SmolLM2-135M does under a schema); such answers are treated as malformed. Five, since
+#: a permission line can carry co-creation, permission, autonomy and affirmation at once.
+MAX_FLAGS = 5
 
 
 class JudgeReasons(BaseModel):
@@ -69,6 +70,8 @@ class JudgeReasons(BaseModel):
     affirmation: Quote | None = None
     goal_cocreation: Quote | None = None
     neutral_observation: Quote | None = None
+    asking_permission: Quote | None = None
+    autonomy: Quote | None = None
     directive: Quote | None = None
     arguing: Quote | None = None
     judging: Quote | None = None
@@ -86,6 +89,8 @@ class JudgeOutput(BaseModel):
     affirmation: bool
     goal_cocreation: bool
     neutral_observation: bool
+    asking_permission: bool
+    autonomy: bool
     directive: bool
     arguing: bool
     judging: bool

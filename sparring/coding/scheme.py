@@ -16,7 +16,9 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 #: Boolean codes, in the order reports show them: skills first, then pushing moves.
-SKILLS: tuple[str, ...] = ("empathy", "affirmation", "goal_cocreation", "neutral_observation")
+SKILLS: tuple[str, ...] = (
+    "empathy", "affirmation", "goal_cocreation", "neutral_observation", "asking_permission", "autonomy",
+)
 PUSHING: tuple[str, ...] = ("directive", "arguing", "judging", "pulling_rank")
 FLAGS: tuple[str, ...] = SKILLS + PUSHING
 

@@ -51,6 +51,8 @@ TURN_WEIGHTS: dict[str, float] = {
     "affirmation": 0.5,
     "goal_cocreation": 1.5,
     "neutral_observation": 0.5,
+    "asking_permission": 1.0,
+    "autonomy": 0.5,
     "directive": -2.0,
     "arguing": -2.0,
     "judging": -2.0,

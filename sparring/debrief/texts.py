@@ -32,6 +32,8 @@ TurnCondition = Literal[
     "affirmation",
     "goal_cocreation",
     "neutral_observation",
+    "asking_permission",
+    "autonomy",
 ]
 Weakness = Literal["pulling_rank", "judging", "arguing", "directive", "closed_question", "default"]
 #: Session-level conditions a practice item can depend on (see `debrief.practice_conditions`).

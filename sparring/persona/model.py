@@ -100,7 +100,15 @@ class Dynamics(Strict):
     affirmation: float = -0.5
     goal_cocreation: float = -1.0
     neutral_observation: float = -0.3
+    asking_permission: float = Field(
+        -0.3, description="Asking before advising; such lines are usually co-creation too, so this adds a little."
+    )
+    autonomy: float = Field(-0.3, description="Leaving the choice with the manager: eases slightly, like affirmation.")
     directive: float = 1.2
+    advice_with_permission: float = Field(
+        -0.2, le=0, description="Replaces `directive` for advice right after the coach asked permission for it: "
+        "advice the manager let in does not harden them (0 = neutral, negative = eases a little)."
+    )
     arguing: float = 1.2
     judging: float = 1.5
     pulling_rank: float = 1.5

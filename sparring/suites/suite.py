@@ -120,6 +120,8 @@ class CodesCheck(_Assertion):
     affirmation: bool | None = None
     goal_cocreation: bool | None = None
     neutral_observation: bool | None = None
+    asking_permission: bool | None = None
+    autonomy: bool | None = None
     directive: bool | None = None
     arguing: bool | None = None
     judging: bool | None = None
