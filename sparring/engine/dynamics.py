@@ -6,6 +6,11 @@ by the difficulty's pace, and the net change is clamped to `max_step`. A turn
 that mixes a reflection with unrequested advice therefore nets out instead of
 counting only its best or worst part. `explain_delta` returns the same terms
 the update uses, so a trainer or the UI can show exactly why resistance moved.
+
+Advice right after the coach asked permission for it (MITI: persuade with
+permission) is not unasked advice: it weighs `advice_with_permission` instead
+of `directive`, does not count as a push, and the manager hears it as allowed
+(`as_heard`).
 """
 
 from __future__ import annotations
@@ -31,14 +36,29 @@ class Delta(BaseModel):
     closed_streak: int
 
 
+def advice_permitted(codes: TurnCodes, state: ManagerState) -> bool:
+    """Advice given right after the coach asked permission to give it: the manager let it in."""
+    return codes.directive and state.permission_asked
+
+
+def as_heard(codes: TurnCodes, state: ManagerState) -> TurnCodes:
+    """The codes as the manager (and the coach's feedback) take them: advice they allowed is not
+    `directive`. Other pushing in the same turn (judging, pulling rank) still counts."""
+    if not advice_permitted(codes, state):
+        return codes
+    reasons = {k: v for k, v in codes.reasons.items() if k != "directive"}
+    return codes.model_copy(update={"directive": False, "reasons": reasons})
+
+
 def explain_delta(
-    codes: TurnCodes, dynamics: Dynamics, difficulty: Difficulty, closed_streak: int = 0
+    codes: TurnCodes, dynamics: Dynamics, difficulty: Difficulty, closed_streak: int = 0, permitted: bool = False
 ) -> list[tuple[str, float]]:
     """Each contributing code with its weight after pace scaling, in a stable order.
 
     `closed_streak` is the number of closed questions in a row *before* this
     turn; the extra term `closed_question_streak` appears only from the
-    second closed question in a row on.
+    second closed question in a row on. With `permitted` (advice after the coach
+    asked permission), `directive` weighs `advice_with_permission` instead.
     """
     pace = dynamics.pace.get(difficulty, 1.0)
     terms: list[tuple[str, float]] = []
@@ -59,7 +79,9 @@ def explain_delta(
     elif codes.reflection == "complex":
         add("complex_reflection", dynamics.complex_reflection)
     for flag in FLAGS:  # each boolean code has a `Dynamics` weight of the same name
-        if getattr(codes, flag):
+        if flag == "directive" and codes.directive and permitted:
+            add("advice_with_permission", dynamics.advice_with_permission)
+        elif getattr(codes, flag):
             add(flag, float(getattr(dynamics, flag)))
     return terms
 
@@ -68,7 +90,7 @@ def compute_delta(
     codes: TurnCodes, dynamics: Dynamics, difficulty: Difficulty, state: ManagerState
 ) -> Delta:
     """The net change for one turn, clamped to ±max_step and to the 0–10 scale."""
-    terms = explain_delta(codes, dynamics, difficulty, state.closed_streak)
+    terms = explain_delta(codes, dynamics, difficulty, state.closed_streak, advice_permitted(codes, state))
     raw = round(sum(weight for _, weight in terms), 4)
     step = max(-dynamics.max_step, min(dynamics.max_step, raw))
     target = max(MIN_RESISTANCE, min(MAX_RESISTANCE, state.resistance + step))
@@ -110,15 +132,17 @@ def apply_codes(
 ) -> tuple[ManagerState, Delta]:
     """A new state after this turn's codes (the input is not mutated) and the delta used."""
     delta = compute_delta(codes, dynamics, difficulty, state)
+    heard = as_heard(codes, state)
     updated = state.model_copy(
         update={
             "resistance": round(state.resistance + delta.applied, 4),
             "closed_streak": delta.closed_streak,
             "turn": state.turn + 1,
-            "pushed": state.pushed + (codes.directive or codes.arguing),
+            "pushed": state.pushed + (heard.directive or heard.arguing),
+            "permission_asked": codes.asking_permission,
         }
     )
-    streak, ended = walks_out(updated, codes, dynamics, difficulty)
+    streak, ended = walks_out(updated, heard, dynamics, difficulty)
     return updated.model_copy(update={"past_limit": streak, "ended": ended}), delta
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sparring.coding.codes import TurnCodes
-from sparring.engine.dynamics import apply_codes
+from sparring.engine.dynamics import apply_codes, as_heard
 from sparring.engine.policy import Decision, choose_move, commit
 from sparring.engine.transcript import ManagerState
 from sparring.persona.model import Difficulty, Persona
@@ -36,7 +36,7 @@ def replay(
         if state.ended:
             break
         moved, delta = apply_codes(state, codes, persona.dynamics, difficulty)
-        decision = choose_move(state, moved, codes, delta.applied, persona, text, seed)
+        decision = choose_move(state, moved, as_heard(codes, state), delta.applied, persona, text, seed)
         state = commit(moved, decision, decision.example)
         steps.append(Step(decision, state))
     return steps

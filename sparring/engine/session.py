@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from sparring.coding.codes import TurnCoder
-from sparring.engine.dynamics import apply_codes
+from sparring.engine.dynamics import apply_codes, as_heard
 from sparring.engine.events import Done, Event, Token
 from sparring.engine.injection import detect_injection
 from sparring.engine.policy import choose_move, commit
@@ -201,8 +201,9 @@ class PracticeSession:
                 f"{self.persona.name} has ended the conversation. Start a new practice, "
                 "or look at the debrief to see where it turned."
             )
-        codes = self.coder.code(coach_text, self._context())
-        moved, delta = apply_codes(before, codes, self.persona.dynamics, self.difficulty)
+        coded = self.coder.code(coach_text, self._context())
+        moved, delta = apply_codes(before, coded, self.persona.dynamics, self.difficulty)
+        codes = as_heard(coded, before)  # advice the coach asked permission for is not unasked advice
         decision = choose_move(
             before,
             moved,

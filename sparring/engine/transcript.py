@@ -30,6 +30,9 @@ class ManagerState(BaseModel):
     past_limit: int = Field(0, description="Turns in a row the manager was pushed past their limit.")
     pushed: int = Field(0, description="Turns of unasked advice or arguing so far (see policy.COMPLY_AFTER).")
     ended: bool = Field(False, description="The manager ended the conversation.")
+    permission_asked: bool = Field(
+        False, description="The coach's last turn asked permission to give advice (see dynamics.advice_permitted)."
+    )
 
     @property
     def level(self) -> int:
