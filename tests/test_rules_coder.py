@@ -250,3 +250,50 @@ def test_agreeing_a_next_step_together_is_cocreation(coder: RulesCoder) -> None:
                                   "You're the one holding them back."])
 def test_calling_the_manager_the_problem_is_judging(text: str) -> None:
     assert RulesCoder().code(text, None).judging
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Would it help if I shared what's worked elsewhere?",
+        "Can I offer a thought?",
+        "Would you like some ideas others have tried?",
+        "Is it OK if I tell you what I noticed?",
+        "I've seen a few teams handle this differently. Want to hear what they did, if you want it?",
+    ],
+)
+def test_asking_permission_is_a_skill_not_advice_or_a_hardening_question(coder: RulesCoder, text: str) -> None:
+    codes = code(coder, text, SHIFTS)
+    assert codes.asking_permission and codes.goal_cocreation
+    assert not codes.directive and not codes.is_weak
+    assert codes.reasons["asking_permission"]  # the words a coach reads in the feedback
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's your call how we use this hour.",
+        "You know your team best; you decide.",
+        "Whatever you choose is up to you.",
+        "Only you can decide whether the late shifts stay with you.",
+    ],
+)
+def test_emphasising_autonomy(coder: RulesCoder, text: str) -> None:
+    codes = code(coder, text, SHIFTS)
+    assert codes.autonomy and not codes.is_weak
+    assert codes.reasons["autonomy"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I ask what happened on Tuesday?",  # asks a question, offers no input
+        "Would it help to look at the rota together?",  # an invitation, no permission for advice
+        "How do you decide who covers the late shifts?",
+        "This comes from head office, so it's happening whatever you think.",
+        "Block out Friday afternoons for planning.",
+    ],
+)
+def test_look_alikes_are_neither_permission_nor_autonomy(coder: RulesCoder, text: str) -> None:
+    codes = code(coder, text, SHIFTS)
+    assert not codes.asking_permission and not codes.autonomy, codes.reasons

@@ -299,3 +299,38 @@ PERMISSION = re.compile(
     r"would you be open to (?:hearing|some)|do you want (?:my|some|to hear)|(?:since|as) you asked|"
     r"you asked (?:me|for)|take it or leave it|see what fits|up to you|your call)\b"
 )
+
+#: The coach asks before giving advice, information or feedback, or before raising a topic of
+#: their own (MITI: seeking permission). Offers made conditional ("if you want it") count.
+ASKING_PERMISSION = _rx(
+    r"\bwould it (?:help|be (?:ok|okay|alright|all right|useful|helpful)) if i\b",
+    r"\b(?:is it|would it be) (?:ok|okay|alright|all right|fine)(?: with you)? (?:if (?:i|we)|to (?:share|tell|offer|"
+    r"give|raise|mention|suggest|add))\b",
+    r"\bwould it be (?:ok|okay|alright|all right|useful|helpful) to (?:hear|share|look at|talk about)\b",
+    r"\b(?:may|can|could) i (?:share|offer|suggest|add|make a suggestion|tell you|give you|mention|raise|"
+    r"throw in|put)\b",
+    r"\b(?:do you |would you )?mind if i\b",
+    r"\bwould you (?:like|want|be open|be interested) (?:me to (?:share|tell|suggest|offer)|some (?:ideas|thoughts|"
+    r"suggestions|options|input|feedback)|my (?:view|take|thoughts|honest view|two cents|input|feedback)|"
+    r"to hear|to hearing|hearing)\b",
+    r"\bdo you want (?:my|some|to hear|me to (?:share|tell|suggest))\b",
+    r"\bwould (?:you )?(?:want|like) to hear (?:them|it|some|a|what)\b",
+    r"\bif you (?:want|'d like|would like) (?:it|them|some|to hear)\b",
+    r"\bif you like,? i (?:can|could)\b", r"\bhappy to share\b",
+    r"\bi could share\b.*\bif (?:that's|it's|that'd be|it would be) (?:useful|helpful|ok|okay)\b",
+    r"\bbefore i (?:say|share|suggest|offer|add) (?:anything|something|some|a)\b",
+    r"\bwould it be (?:useful|helpful) to hear\b",
+)
+
+#: The coach emphasises the manager's autonomy: the choice, the call, the knowledge are theirs.
+AUTONOMY = _rx(
+    r"\b(?:(?:it's|it is|that's|that is|this is|is|that'll be|it'll be) (?:entirely |completely |totally |really |"
+    r"always |all |still )?)?(?:your (?:call|choice|decision)|up to you)\b(?! to\b)",
+    r"^you (?:get to |can |alone )?(?:decide|choose)\b(?! (?:too|everything|all))", r"\b(?:then|and|so) you decide\b",
+    r"\byou(?:'re| are) the one (?:who|that) (?:decides|chooses|gets to)\b", r"\bonly you can (?:decide|choose|say)\b",
+    r"\byou know (?:your (?:team|people|department|business|situation|own \w+)|them|yourself) (?:best|better than)\b",
+    r"\bwhatever you (?:choose|decide|pick)\b", r"\btake it or leave it\b", r"\bsee what fits\b",
+    r"\byou(?:'re| are) in charge of (?:what|how|where|whether)\b", r"\b(?:nobody|no one) can make you\b",
+    r"\b(?:(?:it's|it is) )?(?:completely |totally |perfectly )?fine to say no\b",
+    r"\bi won't tell you how to\b", r"\byour choice how\b", r"\byour (?:team|department) and your (?:call|choice)\b",
+)

@@ -100,7 +100,9 @@ class RulesCoder:
         turn = _Turn()
         advice_ok = bool(ctx and lx.ADVICE_REQUEST.search(ctx.low))
         for s in split_sentences(text):
-            advice_ok = advice_ok or bool(lx.PERMISSION.search(s.low))
+            advice_ok = advice_ok or bool(
+                lx.PERMISSION.search(s.low) or lx.ASKING_PERMISSION.search(s.low) or lx.AUTONOMY.search(s.low)
+            )
             self._sentence(s, ctx, turn, advice_ok)
         flags, reasons = turn.flags, turn.reasons
         if flags["empathy"] and turn.soft_empathy_only and (flags["directive"] or flags["pulling_rank"]):
@@ -123,6 +125,10 @@ class RulesCoder:
         turn.mark("judging", judged)
         affirming = turn.mark("affirmation", _hit(lx.AFFIRMATION, low))
         turn.mark("goal_cocreation", _hit(lx.GOAL, low))
+        if turn.mark("asking_permission", _hit(lx.ASKING_PERMISSION, low)):
+            turn.mark("goal_cocreation", turn.reasons["asking_permission"])  # the scheme: asking is co-creating
+        if not turn.flags["pulling_rank"] and turn.mark("autonomy", _hit(lx.AUTONOMY, low)):
+            turn.mark("goal_cocreation", turn.reasons["autonomy"])
         empathy = _hit(lx.EMPATHY, low)
         if turn.mark("empathy", empathy) and empathy and not _SOFT_EMPATHY.match(empathy):
             turn.soft_empathy_only = False
