@@ -265,3 +265,18 @@ async def test_llm_alternative_that_pushes_is_rejected_by_the_coder(poor: Transc
     assert [n.alternative_source for n in d.weakest_turns] == ["template", "template"]
     without_coder = await build_debrief_llm(poor, FakeChatModel(responses=model.responses), settings)
     assert without_coder.weakest_turns[0].alternative_source == "model"
+
+
+def test_debrief_counts_permission_and_autonomy_and_names_them_in_turn_notes() -> None:
+    steps: list[Step] = [
+        ("Would it help if I shared what's worked for other managers?",
+         TurnCodes(question="closed", goal_cocreation=True, asking_permission=True), Move.ANSWER, 6.6, []),
+        ("One option is to block Friday mornings. It's your call whether it fits.",
+         TurnCodes(goal_cocreation=True, autonomy=True), Move.PARTIAL_ADMISSION, 6.2, []),
+        ("You should start delegating more.", TurnCodes(directive=True), Move.YES_BUT, 7.4, []),
+    ]
+    d = build_debrief(session(steps))
+    assert (d.metrics.permission_asks, d.metrics.autonomy_moments) == (1, 1)
+    text = d.to_markdown()
+    assert "asked permission before advising / left the choice to them | 1 / 1" in text
+    assert any("asked permission" in n.codes or "autonomy" in n.codes for n in d.best_turns), d.best_turns

@@ -83,6 +83,7 @@ def debrief_markdown(debrief: Debrief, heading: str = "#") -> str:
         f"| empathy moments | {m.empathy_moments} | |",
         f"| affirmations | {m.affirmations} | |",
         f"| co-creation moments | {m.cocreation_moments} | |",
+        f"| asked permission before advising / left the choice to them | {m.permission_asks} / {m.autonomy_moments} | |",
         f"| advice unasked (directive) | {m.directive_turns} | 0 |",
         f"| arguing / judging / pulling rank | {m.arguing_turns} / {m.judging_turns} / {m.rank_turns} | 0 |",
         f"| resistance (0–10) | {m.resistance_start:.1f} → {m.resistance_end:.1f} ({m.resistance_change:+.1f}), "

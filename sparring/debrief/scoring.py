@@ -50,6 +50,8 @@ class Metrics(BaseModel):
     affirmations: int
     cocreation_moments: int
     neutral_observations: int
+    permission_asks: int = Field(0, description="Turns asking permission before advice or information.")
+    autonomy_moments: int = Field(0, description="Turns leaving the choice with the manager.")
     directive_turns: int
     arguing_turns: int
     judging_turns: int
@@ -97,6 +99,8 @@ def compute_metrics(codes: list[TurnCodes], timeline: list[float]) -> Metrics:
         affirmations=sum(c.affirmation for c in codes),
         cocreation_moments=sum(c.goal_cocreation for c in codes),
         neutral_observations=sum(c.neutral_observation for c in codes),
+        permission_asks=sum(c.asking_permission for c in codes),
+        autonomy_moments=sum(c.autonomy for c in codes),
         directive_turns=sum(c.directive for c in codes),
         arguing_turns=sum(c.arguing for c in codes),
         judging_turns=sum(c.judging for c in codes),
