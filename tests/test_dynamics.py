@@ -137,3 +137,29 @@ def test_only_at_hard_repeated_pushing_at_the_limit_ends_the_conversation() -> N
         assert s.ended is ends
     one_good = apply_codes(state(9.8).model_copy(update={"past_limit": 2}), TurnCodes(question="open"), DYN, "hard")[0]
     assert one_good.past_limit == 0 and not one_good.ended
+
+
+def test_advice_after_a_permission_turn_weighs_advice_with_permission_not_directive() -> None:
+    asked, _ = apply_codes(state(6.0), TurnCodes(question="closed", asking_permission=True), DYN, "realistic")
+    assert asked.permission_asked
+    advice = TurnCodes(directive=True)
+    permitted = compute_delta(advice, DYN, "realistic", asked)
+    unasked = compute_delta(advice, DYN, "realistic", state(asked.resistance))
+    assert [n for n, _ in permitted.terms] == ["advice_with_permission"]
+    assert permitted.applied <= 0 < unasked.applied
+    after, _ = apply_codes(asked, advice, DYN, "realistic")
+    assert after.pushed == 0 and not after.permission_asked  # permission covers the next turn only
+    again, _ = apply_codes(after, advice, DYN, "realistic")
+    assert again.pushed == 1 and again.resistance > after.resistance
+
+
+def test_a_permission_question_is_not_a_hardening_closed_question() -> None:
+    ask = TurnCodes(question="closed", asking_permission=True)
+    names = [n for n, _ in explain_delta(ask, DYN, "realistic", closed_streak=2)]
+    assert "closed_question" not in names and "closed_question_streak" not in names
+    assert compute_delta(ask, DYN, "realistic", state(6.0, streak=2)).closed_streak == 0
+
+
+def test_autonomy_eases_slightly_like_affirmation() -> None:
+    delta = compute_delta(TurnCodes(autonomy=True), DYN, "realistic", state(6.0))
+    assert 0 > delta.applied >= DYN.affirmation * DYN.pace["realistic"]

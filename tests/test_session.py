@@ -328,3 +328,31 @@ async def test_after_the_manager_walks_out_no_more_turns_are_taken(settings: Set
     assert record.move is Move.END_CONVERSATION and record.talk_type == "sustain"
     with pytest.raises(UserError, match="ended the conversation"):
         await s.reply("push")
+
+
+@pytest.mark.parametrize("persona_id", ["firefighter", "sceptic", "senior", "new-manager", "defensive", "yes-but"])
+async def test_advice_the_coach_asked_permission_for_hardens_less_than_unasked_advice(
+    settings: Settings, persona_id: str
+) -> None:
+    """Through the whole engine (default coder, fake model): ask, then advise, against advising outright."""
+    from sparring.debrief.feedback import summary_for, tip_for
+    from sparring.persona.loader import load_personas
+
+    persona = load_personas(settings.personas_dir)[persona_id]
+    advice = "Block out Friday mornings for the report and let your leads handle the first escalations."
+
+    asked = PracticeSession(persona, "realistic", FakeChatModel(), settings, seed=3)
+    ask = await asked.reply("Can I offer a thought about where the time goes?")
+    given = await asked.reply(advice)
+    unasked = PracticeSession(persona, "realistic", FakeChatModel(), settings, seed=3)
+    pushed = await unasked.reply(advice)
+
+    assert ask.codes.asking_permission and not ask.codes.is_weak
+    assert ask.resistance_after <= ask.resistance_before  # asking did not harden them
+    assert not given.codes.directive and given.resistance_after <= given.resistance_before
+    assert pushed.codes.directive and pushed.resistance_after > pushed.resistance_before
+    assert asked.state.resistance < unasked.state.resistance
+    assert asked.state.pushed == 0 and unasked.state.pushed == 1
+    # The coach reads it: the live feedback names the skill, not "advice unasked".
+    assert "asked permission" in summary_for(ask.codes) and "asked before advising" in tip_for(ask.codes)
+    assert "advice unasked" not in summary_for(given.codes)

@@ -10,7 +10,8 @@ the update uses, so a trainer or the UI can show exactly why resistance moved.
 Advice right after the coach asked permission for it (MITI: persuade with
 permission) is not unasked advice: it weighs `advice_with_permission` instead
 of `directive`, does not count as a push, and the manager hears it as allowed
-(`as_heard`).
+(`as_heard`). A closed question that asks permission ("Can I offer a thought?")
+is not counted as a closed question, nor toward a closed-question streak.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def explain_delta(
 
     if codes.question == "open":
         add("open_question", dynamics.open_question)
-    elif codes.question == "closed":
+    elif codes.question == "closed" and not codes.asking_permission:  # "Can I offer a thought?" asks, not grills
         add("closed_question", dynamics.closed_question)
         if closed_streak >= 1:
             add("closed_question_streak", dynamics.closed_question_streak)
@@ -96,7 +97,7 @@ def compute_delta(
     target = max(MIN_RESISTANCE, min(MAX_RESISTANCE, state.resistance + step))
     if step < 0:
         target = max(target, min(floor(state, dynamics, difficulty), state.resistance))
-    streak = state.closed_streak + 1 if codes.question == "closed" else 0
+    streak = state.closed_streak + 1 if codes.question == "closed" and not codes.asking_permission else 0
     return Delta(
         terms=terms,
         raw=raw,
