@@ -65,6 +65,39 @@ def test_concurrent_calls_are_serialised(local: LocalChatModel) -> None:
     assert len(results) == 2 and all(r.strip() for r in results + more)
 
 
+def test_many_coaches_at_once_on_a_small_thread_pool_all_get_replies(local: LocalChatModel) -> None:
+    """More concurrent streams and warm-ups than the event loop's pool has threads (the web app
+    with several coaches): every call finishes. Streams used to wait for the model in pool
+    threads, and the stream holding it then found no thread for its next chunk: the app hung."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def stream(n: int) -> str:
+        parts = [str(c.content) async for c in local.astream(f"Say hello to coach {n}.")]
+        return "".join(parts)
+
+    async def crowd() -> list[str]:
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=2))
+        calls = [stream(n) for n in range(4)] + [local.ainvoke("Say hi.", max_tokens=1) for _ in range(2)]
+        done = await asyncio.wait_for(asyncio.gather(*calls), timeout=120)
+        return [r if isinstance(r, str) else str(r.content) for r in done]
+
+    replies: list[str] = []
+    # In a thread of its own, so that a hang fails this test instead of stopping the run.
+    runner = threading.Thread(target=lambda: replies.extend(asyncio.run(crowd())), daemon=True)
+    runner.start()
+    runner.join(timeout=150)
+    assert not runner.is_alive(), "the calls hung: a stream waited for a pool thread that never came"
+    assert len(replies) == 6 and all(r.strip() for r in replies[:4])
+
+
+async def test_a_stream_left_early_frees_the_model_for_the_next_call(local: LocalChatModel) -> None:
+    """A guard that ends a reply early stops reading: the rest is cancelled and the next call runs."""
+    async for _ in local.astream("Tell me about your week."):
+        break
+    reply = await asyncio.wait_for(local.ainvoke("Say hi."), timeout=60)
+    assert str(reply.content).strip()
+
+
 def test_json_schema_is_honoured(local: LocalChatModel) -> None:
     schema = {"type": "object", "properties": {"open": {"type": "boolean"}}, "required": ["open"]}
     out = local.bind(response_format={"type": "json_object", "schema": schema}, max_tokens=20).invoke(

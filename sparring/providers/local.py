@@ -9,12 +9,15 @@ do not load the weights twice, and llama.cpp reuses its cached prompt prefix acr
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -109,3 +112,60 @@ class LocalChatModel(BaseChatModel):
                 if run_manager:
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
+
+    # Async callers (the web app) run each whole call on the runtime's own thread, never on the
+    # event loop's shared pool: see `LocalRuntime.executor`.
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.runtime.executor, lambda: self._generate(messages, stop, **kwargs))
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        stop_reading = threading.Event()  # the reader went away (a guard ended the reply early)
+        params = self._params(stop, kwargs)
+
+        def post(kind: str, value: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the reader's event loop has closed
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+        def produce() -> None:
+            try:
+                with self.runtime.lock:
+                    for text in self.runtime.stream(_to_dicts(messages), params):
+                        if stop_reading.is_set():
+                            break  # closing the stream cancels the rest in the worker
+                        post("text", text)
+            except BaseException as exc:  # handed to the reader, raised there
+                post("error", exc)
+            else:
+                post("done", None)
+
+        loop.run_in_executor(self.runtime.executor, produce)
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "done":
+                    break
+                if kind == "error":
+                    raise value
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=value))
+                if run_manager:
+                    await run_manager.on_llm_new_token(value, chunk=chunk)
+                yield chunk
+        finally:
+            stop_reading.set()
+

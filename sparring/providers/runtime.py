@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
@@ -59,6 +60,10 @@ class LocalRuntime:
             raise ModelSetupError(f"Model file not found: {path}. {REINSTALL}")
         self.path, self.n_ctx, self.threads, self.seed, self.timeout = path, n_ctx, threads, seed, timeout
         self.lock = threading.Lock()
+        # Async callers run whole calls here, one after another. Waiting for `lock` on the
+        # event loop's shared pool instead let waiting calls fill every pool thread while the
+        # stream holding the lock needed one more for its next chunk: a deadlock at ~3 coaches.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparring-model")
         self.restarts = 0
         self.last_failure: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -142,6 +147,7 @@ class LocalRuntime:
                     log.exception("could not restart the embedded model")
 
     def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
         with self.lock:
             if self._conn is not None and self.alive():
                 with contextlib.suppress(OSError, subprocess.TimeoutExpired):
