@@ -1,0 +1,74 @@
+"""What one CPU model server serves: the web app on the embedded model, with more and more coaches.
+
+    .venv/bin/python benchmarks/bench_model_server.py [--coaches 1 2 4 8] [--duration 90]
+    .venv/bin/python benchmarks/bench_model_server.py --speaking bank   # authored lines only
+
+The same socket coaches as `bench_server_load.py` (send a line, wait for the whole reply,
+think 1-3 s, repeat), against `app.py` with `SPARRING_MODEL=local`: SmolLM2 runs in the
+app's model worker process (`providers/runtime.py`), one call at a time. With
+`--speaking free` (the default here) the model writes every reply, so each coach's turn
+queues behind the others' generations; `bank` shows the path where authored lines carry
+the conversation and the model is not on the reply path. For each number of coaches it
+prints p50/p95 time to first token, turns, turns per minute, errors, lost replies and the
+load, then the first count whose p95 passes `--acceptable` seconds: where one model
+server saturates on this machine. The 1-coach row is the reference for the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+from bench_server_load import AppServer, Tally, load, pct
+from common import ROOT, load_average
+
+
+def run(coaches: int, args: argparse.Namespace) -> Tally:
+    with tempfile.TemporaryDirectory(prefix="sparring-model-") as tmp:
+        server = AppServer(Path(tmp), env={"SPARRING_MODEL": "local", "SPARRING_SPEAKING": args.speaking},
+                           app_file=ROOT / "app.py")
+        server.start_timeout = 120.0
+        server.start()
+        try:
+            return asyncio.run(load(server, coaches, args.duration))
+        finally:
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--coaches", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--duration", type=float, default=90.0, help="seconds per run")
+    parser.add_argument("--speaking", choices=["free", "bank"], default="free")
+    parser.add_argument("--acceptable", type=float, default=5.0, help="p95 first token, seconds")
+    args = parser.parse_args()
+    print(f"embedded model (SmolLM2-135M, worker process), speaking={args.speaking}, "
+          f"{args.duration:.0f} s per run, 127.0.0.1, {os.cpu_count()} cores")
+    print(f"{'coaches':>7} {'turns':>6} {'turns/min':>9} {'p50 ttft':>9} {'p95 ttft':>9} {'p95/1':>6} "
+          f"{'errors':>6} {'lost':>5} {'load':>6}")
+    first_p95 = None
+    saturated = None
+    for coaches in args.coaches:
+        tally = run(coaches, args)
+        p95 = pct(tally.ttft, 0.95)
+        first_p95 = first_p95 or p95
+        print(f"{coaches:>7} {tally.turns:>6} {tally.turns * 60 / args.duration:>9.1f} "
+              f"{pct(tally.ttft, 0.5):>9.2f} {p95:>9.2f} {p95 / first_p95:>6.2f} "
+              f"{len(tally.errors):>6} {tally.lost:>5} {os.getloadavg()[0]:>6.2f}", flush=True)
+        for error in sorted(set(tally.errors))[:3]:
+            print(f"    error: {error}")
+        if saturated is None and (p95 > args.acceptable or tally.errors or tally.lost):
+            saturated = coaches
+    if saturated is None:
+        print(f"p95 first token stayed within {args.acceptable:.0f} s up to {args.coaches[-1]} coaches")
+    else:
+        print(f"saturated at {saturated} coaches (p95 first token over {args.acceptable:.0f} s, "
+              "or errors or lost replies)")
+    print(load_average())
+
+
+if __name__ == "__main__":
+    main()
