@@ -17,25 +17,15 @@ server saturates on this machine. The 1-coach row is the reference for the ratio
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import tempfile
-from pathlib import Path
 
-from bench_server_load import AppServer, Tally, load, pct
+from bench_server_load import Tally, pct, run_app
 from common import ROOT, load_average
 
 
 def run(coaches: int, args: argparse.Namespace) -> Tally:
-    with tempfile.TemporaryDirectory(prefix="sparring-model-") as tmp:
-        server = AppServer(Path(tmp), env={"SPARRING_MODEL": "local", "SPARRING_SPEAKING": args.speaking},
-                           app_file=ROOT / "app.py")
-        server.start_timeout = 120.0
-        server.start()
-        try:
-            return asyncio.run(load(server, coaches, args.duration))
-        finally:
-            server.stop()
+    env = {"SPARRING_MODEL": "local", "SPARRING_SPEAKING": args.speaking}
+    return run_app(ROOT / "app.py", coaches, args.duration, env, start_timeout=120.0)
 
 
 def main() -> None:

@@ -118,14 +118,21 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def run_one(app_file: Path, coaches: int, args: argparse.Namespace) -> Tally:
+def run_app(app_file: Path, coaches: int, duration: float, env: dict[str, str],
+            start_timeout: float = AppServer.start_timeout) -> Tally:
+    """Start the app in a throw-away folder, drive `coaches` against it, stop it."""
     with tempfile.TemporaryDirectory(prefix="sparring-load-") as tmp:
-        server = AppServer(Path(tmp), env={"SPARRING_FAKE_TOKEN_DELAY": str(args.delay)},
-                           app_file=app_file).start()
+        server = AppServer(Path(tmp), env=env, app_file=app_file)
+        server.start_timeout = start_timeout
+        server.start()
         try:
-            return asyncio.run(load(server, coaches, args.duration))
+            return asyncio.run(load(server, coaches, duration))
         finally:
             server.stop()
+
+
+def run_one(app_file: Path, coaches: int, args: argparse.Namespace) -> Tally:
+    return run_app(app_file, coaches, args.duration, {"SPARRING_FAKE_TOKEN_DELAY": str(args.delay)})
 
 
 def main() -> None:
