@@ -141,14 +141,15 @@ def test_only_at_hard_repeated_pushing_at_the_limit_ends_the_conversation() -> N
 
 def test_advice_after_a_permission_turn_weighs_advice_with_permission_not_directive() -> None:
     asked, _ = apply_codes(state(6.0), TurnCodes(question="closed", asking_permission=True), DYN, "realistic")
-    assert asked.permission_asked
+    assert not asked.permission_granted  # asking is not yet a yes: the policy's move decides (policy.commit)
+    asked = asked.model_copy(update={"permission_granted": True})
     advice = TurnCodes(directive=True)
     permitted = compute_delta(advice, DYN, "realistic", asked)
     unasked = compute_delta(advice, DYN, "realistic", state(asked.resistance))
     assert [n for n, _ in permitted.terms] == ["advice_with_permission"]
     assert permitted.applied <= 0 < unasked.applied
     after, _ = apply_codes(asked, advice, DYN, "realistic")
-    assert after.pushed == 0 and not after.permission_asked  # permission covers the next turn only
+    assert after.pushed == 0 and not after.permission_granted  # permission covers the next turn only
     again, _ = apply_codes(after, advice, DYN, "realistic")
     assert again.pushed == 1 and again.resistance > after.resistance
 

@@ -216,3 +216,44 @@ def test_no_concern_is_ever_shown_above_its_threshold(sequence: list[TurnCodes],
         if d.reveal is not None:
             assert not codes.is_weak
         state = commit(after, d, "reply")
+
+
+ASK = TurnCodes(question="closed", asking_permission=True, goal_cocreation=True)
+ADVICE = TurnCodes(directive=True)
+
+
+def test_asked_permission_the_manager_says_yes_below_the_persona_threshold_and_no_at_it() -> None:
+    at = PERSONA.dynamics.declines_permission_at
+    yes = decide(at - 0.5, ASK)
+    no = decide(at + 1.0, ASK)  # asking eases a little first; the no is decided after it
+    assert yes.move is Move.GRANT_PERMISSION and yes.talk == "neutral"
+    assert no.move is Move.DECLINE_PERMISSION and no.talk == "sustain"
+    assert yes.example in {ln.text for ln in PERSONA.bank(Move.GRANT_PERMISSION)}
+    assert no.example in {ln.text for ln in PERSONA.bank(Move.DECLINE_PERMISSION)}
+
+
+def test_advice_after_a_yes_is_let_in_and_after_a_no_hardens_like_unasked_advice() -> None:
+    """The whole path the engine takes: codes → state → move → commit → the next turn's delta."""
+    at = PERSONA.dynamics.declines_permission_at
+    for start, granted in ((at - 1.0, True), (min(10.0, at + 1.5), False)):
+        before = ManagerState(resistance=start)
+        moved, delta = apply_codes(before, ASK, PERSONA.dynamics, "realistic")
+        decision = choose_move(before, moved, ASK, delta.applied, PERSONA, "Can I share an idea?", 1)
+        after_ask = commit(moved, decision, decision.example)
+        assert after_ask.permission_granted is granted
+        after_advice, advice_delta = apply_codes(after_ask, ADVICE, PERSONA.dynamics, "realistic")
+        names = [n for n, _ in advice_delta.terms]
+        assert names == (["advice_with_permission"] if granted else ["directive"])
+        assert after_advice.pushed == (0 if granted else 1)
+        assert (advice_delta.applied > 0) is not granted
+
+
+def test_a_persona_without_permission_lines_answers_with_plain_ones() -> None:
+    plain = build_persona(("only", "The budget cut scares me.", 6))
+    assert not plain.lines.get(Move.GRANT_PERMISSION)
+    assert plain.bank(Move.GRANT_PERMISSION) and plain.bank(Move.DECLINE_PERMISSION)
+
+
+def test_old_saved_state_reads_its_asked_permission_as_a_yes() -> None:
+    old = ManagerState.model_validate({"resistance": 5.0, "permission_asked": True})
+    assert old.permission_granted

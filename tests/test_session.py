@@ -348,6 +348,7 @@ async def test_advice_the_coach_asked_permission_for_hardens_less_than_unasked_a
     pushed = await unasked.reply(advice)
 
     assert ask.codes.asking_permission and not ask.codes.is_weak
+    assert ask.move is Move.GRANT_PERMISSION and ask.manager in {ln.text for ln in persona.bank(ask.move)}
     assert ask.resistance_after <= ask.resistance_before  # asking did not harden them
     assert not given.codes.directive and given.resistance_after <= given.resistance_before
     assert pushed.codes.directive and pushed.resistance_after > pushed.resistance_before
@@ -356,3 +357,22 @@ async def test_advice_the_coach_asked_permission_for_hardens_less_than_unasked_a
     # The coach reads it: the live feedback names the skill, not "advice unasked".
     assert "asked permission" in summary_for(ask.codes) and "asked before advising" in tip_for(ask.codes)
     assert "advice unasked" not in summary_for(given.codes)
+
+
+@pytest.mark.parametrize("persona_id", ["sceptic", "senior", "defensive"])
+async def test_at_hard_the_manager_says_no_and_advice_after_the_no_counts_as_unasked(
+    settings: Settings, persona_id: str
+) -> None:
+    """Asking is a skill, not a password: a guarded manager can refuse, and pressing on is pushing."""
+    from sparring.debrief.feedback import summary_for
+    from sparring.persona.loader import load_personas
+
+    persona = load_personas(settings.personas_dir)[persona_id]
+    s = PracticeSession(persona, "hard", FakeChatModel(), settings, seed=3)
+    ask = await s.reply("Can I offer a thought about where the time goes?")
+    given = await s.reply("Block out Friday mornings for the report and let your leads handle the first escalations.")
+
+    assert ask.move is Move.DECLINE_PERMISSION and ask.talk_type == "sustain"
+    assert ask.manager in {ln.text for ln in persona.bank(Move.DECLINE_PERMISSION)}
+    assert given.codes.directive and "advice unasked" in summary_for(given.codes)
+    assert given.resistance_after > given.resistance_before and s.state.pushed == 1

@@ -21,6 +21,8 @@ MOVE_SYMBOLS: dict[str, str] = {
     "reveal_concern": "star",
     "propose_goal": "star-diamond",
     "agree_next_step": "star-triangle-up",
+    "grant_permission": "hexagon",
+    "decline_permission": "bowtie",
 }
 
 

@@ -34,6 +34,8 @@ MEANINGS: dict[Move, str] = {
     Move.ANSWER: "answer a question plainly with a fact or two from their work, neither resisting nor conceding.",
     Move.COMPLY: "give in on the surface to end the pressure, grudgingly and vaguely ('Fine. I'll put it on the list.'), without warmth and without a concrete plan.",
     Move.END_CONVERSATION: "have had enough and end the meeting politely but firmly.",
+    Move.GRANT_PERMISSION: "say yes to hearing the coach's idea, briefly and without enthusiasm; do not give an idea yourself.",
+    Move.DECLINE_PERMISSION: "say no to hearing the coach's idea or advice, briefly; give no reason beyond a few words.",
 }
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
 

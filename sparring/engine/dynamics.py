@@ -7,10 +7,12 @@ that mixes a reflection with unrequested advice therefore nets out instead of
 counting only its best or worst part. `explain_delta` returns the same terms
 the update uses, so a trainer or the UI can show exactly why resistance moved.
 
-Advice right after the coach asked permission for it (MITI: persuade with
-permission) is not unasked advice: it weighs `advice_with_permission` instead
-of `directive`, does not count as a push, and the manager hears it as allowed
-(`as_heard`). A closed question that asks permission ("Can I offer a thought?")
+Advice right after the coach asked permission for it and the manager said yes
+(MITI: persuade with permission) is not unasked advice: it weighs
+`advice_with_permission` instead of `directive`, does not count as a push, and
+the manager hears it as allowed (`as_heard`). Whether the manager says yes is the
+policy's `grant_permission` / `decline_permission` move; advice after a no is
+unasked advice. A closed question that asks permission ("Can I offer a thought?")
 is not counted as a closed question, nor toward a closed-question streak.
 """
 
@@ -38,8 +40,8 @@ class Delta(BaseModel):
 
 
 def advice_permitted(codes: TurnCodes, state: ManagerState) -> bool:
-    """Advice given right after the coach asked permission to give it: the manager let it in."""
-    return codes.directive and state.permission_asked
+    """Advice given right after the manager said yes to the coach's asking: they let it in."""
+    return codes.directive and state.permission_granted
 
 
 def as_heard(codes: TurnCodes, state: ManagerState) -> TurnCodes:
@@ -140,7 +142,7 @@ def apply_codes(
             "closed_streak": delta.closed_streak,
             "turn": state.turn + 1,
             "pushed": state.pushed + (heard.directive or heard.arguing),
-            "permission_asked": codes.asking_permission,
+            "permission_granted": False,  # a yes covers the next turn only; `policy.commit` records it
         }
     )
     streak, ended = walks_out(updated, heard, dynamics, difficulty)

@@ -146,6 +146,12 @@ def choose_move(
             move, reason = Move.DEFLECT, "a judging or rank-pulling turn"
         else:
             move, reason = Move.YES_BUT, "advice or arguing the manager did not ask for"
+    elif codes.asking_permission:
+        if r >= persona.dynamics.declines_permission_at:
+            move = Move.DECLINE_PERMISSION
+            reason = f"asked permission to advise at resistance {r:.1f} (says no from {persona.dynamics.declines_permission_at:g})"
+        else:
+            move, reason = Move.GRANT_PERMISSION, "asked permission to advise, and trust allows a yes"
     elif before.goal_proposed and asks_next and r < AGREE_BELOW and codes.question != "closed":
         move, reason = Move.AGREE_NEXT_STEP, "goal on the table and the coach asks for a next step"
     elif good:
@@ -226,5 +232,6 @@ def commit(state: ManagerState, decision: Decision, reply: str) -> ManagerState:
             "used_lines": used,
             "commitments": commitments,
             "goal_proposed": state.goal_proposed or decision.move is Move.PROPOSE_GOAL,
+            "permission_granted": decision.move is Move.GRANT_PERMISSION,
         }
     )

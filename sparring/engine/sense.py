@@ -54,9 +54,9 @@ _AGREEABLE = re.compile(
     re.IGNORECASE,
 )
 #: Moves that resist: the manager says no, or not now, in one form or another.
-_COLD_MOVES = frozenset({"challenge_legitimacy", "vent", "deflect", "end_conversation"})
+_COLD_MOVES = frozenset({"challenge_legitimacy", "vent", "deflect", "end_conversation", "decline_permission"})
 #: Moves that give in only on the surface: warmth ("great idea, I'd love to") would read as real agreement.
-_GRUDGING = frozenset({"comply"})
+_GRUDGING = frozenset({"comply", "grant_permission"})
 #: A "yes, but" that never gets to the "but" is plain agreement.
 _BUT = re.compile(r"\b(?:but|only thing|thing is|though|except|just that|trouble is|problem is|if only|still)\b", re.I)
 #: Things no manager in a work conversation talks about unless they are part of their world.

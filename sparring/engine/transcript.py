@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sparring.coding.codes import TurnCodes
 from sparring.persona.model import Difficulty, Move, TalkType
@@ -30,9 +30,20 @@ class ManagerState(BaseModel):
     past_limit: int = Field(0, description="Turns in a row the manager was pushed past their limit.")
     pushed: int = Field(0, description="Turns of unasked advice or arguing so far (see policy.COMPLY_AFTER).")
     ended: bool = Field(False, description="The manager ended the conversation.")
-    permission_asked: bool = Field(
-        False, description="The coach's last turn asked permission to give advice (see dynamics.advice_permitted)."
+    permission_granted: bool = Field(
+        False,
+        description="The coach's last turn asked permission to give advice and the manager said yes "
+        "(see dynamics.advice_permitted); covers the next turn only.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, value: object) -> object:
+        # Saved before the manager could say no: asking was taken as a yes.
+        if isinstance(value, dict) and "permission_asked" in value:
+            value = dict(value)
+            value.setdefault("permission_granted", value.pop("permission_asked"))
+        return value
 
     @property
     def level(self) -> int:

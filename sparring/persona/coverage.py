@@ -31,6 +31,9 @@ def coverage_gaps(persona: Persona, min_lines: int = MIN_LINES) -> list[str]:
             gaps.append(f"concern '{concern.id}' has {n} reveal lines; {MIN_REVEAL_LINES}+ keep it from sounding recited")
     if not persona.lines.get(Move.END_CONVERSATION):
         gaps.append("no 'end_conversation' lines: at hard the manager leaves with a generic line")
+    for move in (Move.GRANT_PERMISSION, Move.DECLINE_PERMISSION):
+        if not persona.lines.get(move):
+            gaps.append(f"no '{move.value}' lines: asked \"Can I share an idea?\", the manager answers with a generic line")
     return gaps
 
 

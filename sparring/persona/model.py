@@ -31,11 +31,26 @@ class Move(StrEnum):
     ANSWER = "answer"
     COMPLY = "comply"
     END_CONVERSATION = "end_conversation"
+    GRANT_PERMISSION = "grant_permission"
+    DECLINE_PERMISSION = "decline_permission"
 
 
-#: The moves every persona must have lines for. Ending the conversation is optional: a
-#: persona without its own exit lines leaves with a plain one.
-CORE_MOVES: tuple[Move, ...] = tuple(m for m in Move if m is not Move.END_CONVERSATION)
+#: Moves a persona may leave without lines of its own: it then speaks a plain line
+#: (`PLAIN_LINES`). Ending the conversation happens only at hard; saying yes or no to
+#: "Can I share an idea?" came with the asking-permission code.
+OPTIONAL_MOVES: frozenset[Move] = frozenset({Move.END_CONVERSATION, Move.GRANT_PERMISSION, Move.DECLINE_PERMISSION})
+#: The moves every persona must have lines for.
+CORE_MOVES: tuple[Move, ...] = tuple(m for m in Move if m not in OPTIONAL_MOVES)
+#: What a persona without its own lines for an optional move says.
+PLAIN_LINES: dict[Move, tuple[str, ...]] = {
+    Move.END_CONVERSATION: ("I think we'll leave it there. I've got work to get back to.",),
+    Move.GRANT_PERMISSION: ("Go on, then.", "Fine. What is it?", "Say it, and I'll tell you if it's any use."),
+    Move.DECLINE_PERMISSION: (
+        "No. I'd rather we didn't.",
+        "Not really, no. I've had plenty of advice already.",
+        "I'll stop you there. I don't need ideas from outside right now.",
+    ),
+}
 #: Moves added after the first eight: their lines live in `lines`, `example_lines` may omit them.
 LINES_ONLY: frozenset[Move] = frozenset({Move.ANSWER, Move.COMPLY})
 
@@ -124,6 +139,10 @@ class Dynamics(Strict):
         description="Per difficulty, the lowest resistance once the trust floor has lifted: even an "
         "engaged manager keeps some reserve (keep the deepest concern's reveal_below above it).",
     )
+    declines_permission_at: float = Field(
+        7.5, ge=0, le=10, description="When the coach asks permission to advise, the manager says no if resistance "
+        "after that turn is at or above this (yes below it); advice after a no counts as unasked advice.",
+    )
     walk_out_at: float = Field(
         9.5, ge=0, le=10, description="At hard, a pushy turn that leaves resistance at or above this counts toward ending."
     )
@@ -152,6 +171,8 @@ MOVE_TALK: dict[Move, TalkType] = {
     Move.ANSWER: "neutral",
     Move.COMPLY: "change",
     Move.END_CONVERSATION: "sustain",
+    Move.GRANT_PERMISSION: "neutral",
+    Move.DECLINE_PERMISSION: "sustain",
 }
 
 
@@ -222,8 +243,8 @@ class Persona(Strict):
         else:
             out += [BankLine(text=t) for t in self.example_lines.get(move, [])]
             out += self.lines.get(move, [])
-            if move is Move.END_CONVERSATION and not out:
-                out.append(BankLine(text="I think we'll leave it there. I've got work to get back to."))
+            if move in OPTIONAL_MOVES and not out:
+                out += [BankLine(text=t) for t in PLAIN_LINES[move]]
         seen: set[str] = set()
         return [ln for ln in out if not (ln.text in seen or seen.add(ln.text))]  # type: ignore[func-returns-value]
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sparring.coding.codes import TurnCodes
+from sparring.engine.dynamics import as_heard
 from sparring.engine.events import Done, Reset, Token
 from sparring.engine.transcript import Branch, ManagerState, Transcript, TurnRecord
 
@@ -202,7 +203,10 @@ class Practice:
         if result.source == "rules":
             return
         record = box[0]
-        record.judged = result.codes
+        # As the manager heard it, like the first tier's codes: the judge reads only the line
+        # and the manager's words, not that the manager had just said yes to advice.
+        codes = as_heard(result.codes, record.state_before) if record.state_before else result.codes
+        record.judged = codes
         await self.save()
-        if result.codes != record.codes and self.on_judged is not None:
-            await self.on_judged(Judged(record, result.codes))
+        if codes != record.codes and self.on_judged is not None:
+            await self.on_judged(Judged(record, codes))
