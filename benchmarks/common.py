@@ -137,7 +137,7 @@ class RecordingLocalModel(LocalChatModel):
 def recording_model(settings: Settings) -> tuple[Path, RecordingLocalModel]:
     """The embedded GGUF's path and the engine's local model on it, recording each call."""
     path = (settings.gguf_path or embedded_gguf()).resolve()
-    runtime = load_runtime(path, settings.n_ctx, settings.threads, settings.seed)
+    runtime = load_runtime(path, settings.n_ctx, settings.threads, settings.seed, state_cache_mb=settings.state_cache_mb)
     model = RecordingLocalModel(runtime=runtime, max_tokens=settings.max_reply_tokens,
                                 temperature=settings.temperature, seed=settings.seed)
     return path, model

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
         "restarted (a hang); the turn can then be retried.",
     )
     n_ctx: int = Field(4096, ge=2048, description="Context window of the embedded model, in tokens.")
+    state_cache_mb: int = Field(
+        256,
+        ge=0,
+        description="Memory the embedded model may use to keep each conversation's evaluated prompt "
+        "(llama.cpp state, about 22 KB a token), so that coaches taking turns do not evaluate each "
+        "other's history again. 0 turns it off.",
+    )
     max_reply_tokens: int = Field(120, ge=8, description="Upper bound on a manager reply.")
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature for replies.")
     seed: int = Field(7, description="Sampling seed, so simulations repeat.")

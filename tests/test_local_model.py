@@ -6,7 +6,7 @@ import asyncio
 import threading
 
 import pytest
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from sparring.providers import check_model, make_chat_model
 from sparring.providers.local import LocalChatModel, embedded_gguf
@@ -126,3 +126,36 @@ async def test_warm_up_after_a_reply_leaves_the_history_evaluated_for_the_next_t
     assert "What would make this time useful for you?" in cached
     assert record.manager.strip()[:20] in cached
     assert (await session.reply("What matters most to you this quarter?")).manager.strip()
+
+
+def _conversation(name: str, turns: int) -> list[dict[str, str]]:
+    history = [{"role": "system", "content": f"You are {name}, a depot manager who speaks briefly."}]
+    for i in range(turns):
+        history += [{"role": "user", "content": f"What matters most to you this week, {name}? ({i})"},
+                    {"role": "assistant", "content": f"Honestly, the late shift. We are two people short. ({i})"}]
+    return [*history, {"role": "user", "content": "Tell me more about the late shift."}]
+
+
+@pytest.mark.parametrize("cache_mb", [256, 0])
+def test_coaches_taking_turns_each_find_their_own_history_evaluated(cache_mb: int) -> None:
+    """Two conversations on one model, alternating: with the state cache, the second turn of the
+    first conversation reuses its whole earlier prompt instead of evaluating it again."""
+    settings = Settings(_env_file=None, model="local", max_reply_tokens=8, temperature=0.0,  # type: ignore[call-arg]
+                        state_cache_mb=cache_mb)
+    model = make_chat_model("local", settings)
+    assert isinstance(model, LocalChatModel)
+    runtime = model.runtime
+    first_a, first_b = _conversation("Graham", 2), _conversation("Priya", 2)
+    for messages in (first_a, first_b):
+        model.invoke([SystemMessage(messages[0]["content"]),
+                      *[HumanMessage(m["content"]) if m["role"] == "user" else AIMessage(m["content"])
+                        for m in messages[1:]]])
+    seen = runtime.inspect(first_a)
+    again = runtime.inspect([*first_a, {"role": "assistant", "content": "Two people short, again."},
+                             {"role": "user", "content": "What have you tried so far?"}])
+    if cache_mb:
+        assert seen["saved_states"] >= 2
+        assert again["reused_tokens"] >= seen["prompt_tokens"] - 2  # all of the earlier prompt
+    else:
+        assert seen["saved_states"] == 0
+        assert again["reused_tokens"] < 20  # only the chat template's first tokens are shared with Priya's

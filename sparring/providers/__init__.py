@@ -53,7 +53,8 @@ def make_chat_model(
 
         path = settings.gguf_path or embedded_gguf()
         runtime = load_runtime(
-            path.resolve(), settings.n_ctx, settings.threads, settings.seed, settings.local_timeout
+            path.resolve(), settings.n_ctx, settings.threads, settings.seed, settings.local_timeout,
+            settings.state_cache_mb,
         )
         return LocalChatModel(
             runtime=runtime, max_tokens=max_tokens, temperature=temperature, seed=settings.seed

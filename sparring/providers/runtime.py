@@ -54,11 +54,15 @@ def _describe(code: int | None) -> str:
 class LocalRuntime:
     """One supervised worker process holding the model, shared by every chat model on it."""
 
-    def __init__(self, path: Path, n_ctx: int, threads: int, seed: int, timeout: float = 120.0) -> None:
-        """`timeout`: seconds the worker may go without output or progress before it counts as hung."""
+    def __init__(
+        self, path: Path, n_ctx: int, threads: int, seed: int, timeout: float = 120.0, state_cache_mb: int = 0
+    ) -> None:
+        """`timeout`: seconds the worker may go without output or progress before it counts as hung.
+        `state_cache_mb`: memory for evaluated prompts of other conversations (0: none)."""
         if not path.is_file():
             raise ModelSetupError(f"Model file not found: {path}. {REINSTALL}")
         self.path, self.n_ctx, self.threads, self.seed, self.timeout = path, n_ctx, threads, seed, timeout
+        self.state_cache_mb = state_cache_mb
         self.lock = threading.Lock()
         # Async callers run whole calls here, one after another. Waiting for `lock` on the
         # event loop's shared pool instead let waiting calls fill every pool thread while the
@@ -84,7 +88,8 @@ class LocalRuntime:
         """Start a worker and wait until the model is loaded (caller holds the lock)."""
         parent, child = Pipe(duplex=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        args = [str(child.fileno()), str(self.path), str(self.n_ctx), str(self.threads), str(self.seed)]
+        args = [str(child.fileno()), str(self.path), str(self.n_ctx), str(self.threads), str(self.seed),
+                str(self.state_cache_mb)]
         try:
             proc = subprocess.Popen(
                 # By file, not `-m`: the package's imports (LangChain and more) would double the
@@ -230,9 +235,11 @@ class LocalRuntime:
 
 
 @lru_cache(maxsize=4)
-def load_runtime(path: Path, n_ctx: int, threads: int, seed: int, timeout: float = 120.0) -> LocalRuntime:
-    """Start one worker per (file, context, threads, seed); later calls share it."""
-    runtime = LocalRuntime(path, n_ctx, threads, seed, timeout)
+def load_runtime(
+    path: Path, n_ctx: int, threads: int, seed: int, timeout: float = 120.0, state_cache_mb: int = 0
+) -> LocalRuntime:
+    """Start one worker per (file, context, threads, seed, cache size); later calls share it."""
+    runtime = LocalRuntime(path, n_ctx, threads, seed, timeout, state_cache_mb)
     atexit.register(runtime.close)
     return runtime
 

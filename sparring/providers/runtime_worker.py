@@ -1,6 +1,6 @@
 """The embedded model's own process: loads the GGUF with llama.cpp and answers one request at a time.
 
-Run by `LocalRuntime` as `python runtime_worker.py FD PATH N_CTX THREADS SEED` (by path, so that
+Run by `LocalRuntime` as `python runtime_worker.py FD PATH N_CTX THREADS SEED CACHE_MB` (by path, so that
 only the standard library and llama_cpp are imported: it must start fast after a crash).
 llama.cpp is native code: a segfault, an abort or the kernel's OOM killer would take down
 whatever process holds it. Here that is this process only; the app sees a closed pipe,
@@ -12,7 +12,12 @@ Requests and answers are tuples over a `multiprocessing` connection on an inheri
 - `("chat", {"messages": [...], "params": {...}, "stream": bool})` → `("chunk", text)`…
   then `("done", completion)` (the non-streamed completion, or `None` after a stream).
 - `("inspect", messages | None)` → `("inspect", {"cached": text, "prompt_tokens": n,
-  "reused_tokens": n})`: what the KV cache holds and how much of a prompt it would reuse.
+  "reused_tokens": n, "saved_states": n})`: what the KV cache holds and how much of a prompt
+  it would reuse, from the KV cache or from a saved state of an earlier turn.
+
+With CACHE_MB > 0, llama-cpp-python's `LlamaRAMCache` keeps the state after each request
+(least recently used out first): when several coaches take turns on one model, a turn
+restores its own conversation's state instead of evaluating the whole history again.
 - while a request runs, `("progress", n_tokens)` each second in which llama.cpp evaluated more.
 - `("cancel", None)` during a stream → the stream stops early and answers `("done", None)`.
 - `("exit", None)` → the worker frees the model and ends.
@@ -70,21 +75,29 @@ def _prompt_ids(llama: Any, messages: list[dict[str, str]]) -> list[int]:
     return list(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
 
 
+def _prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 def _inspect(llama: Any, messages: list[dict[str, str]] | None) -> dict[str, Any]:
     cached = list(llama.input_ids[: llama.n_tokens])
+    states = llama.cache.cache_state if llama.cache is not None else {}
     out: dict[str, Any] = {
         "cached": llama.detokenize(cached).decode("utf-8", "replace"),
         "cached_tokens": len(cached),
         "n_ctx": llama.n_ctx(),
+        "saved_states": len(states),
     }
     if messages is not None:
         ids = _prompt_ids(llama, messages)
-        reused = 0
-        for a, b in zip(cached, ids, strict=False):
-            if a != b:
-                break
-            reused += 1
-        out |= {"prompt_tokens": len(ids), "reused_tokens": reused}
+        # what `Llama.create_completion` would reuse: the live KV cache or the best saved state
+        saved = max((_prefix(list(key), ids) for key in states), default=0)
+        out |= {"prompt_tokens": len(ids), "reused_tokens": max(_prefix(cached, ids), saved)}
     return out
 
 
@@ -102,9 +115,9 @@ def _chat(llama: Any, link: Link, request: dict[str, Any]) -> None:
     link.send(("done", None))
 
 
-def serve(conn: Connection, path: str, n_ctx: int, threads: int, seed: int) -> None:
+def serve(conn: Connection, path: str, n_ctx: int, threads: int, seed: int, cache_mb: int = 0) -> None:
     try:
-        from llama_cpp import Llama
+        from llama_cpp import Llama, LlamaRAMCache
 
         llama = Llama(
             model_path=path,
@@ -117,6 +130,8 @@ def serve(conn: Connection, path: str, n_ctx: int, threads: int, seed: int) -> N
     except Exception as exc:  # reported to the parent as a setup problem
         conn.send(("setup-error", f"{type(exc).__name__}: {exc}"))
         return
+    if cache_mb > 0:
+        llama.set_cache(LlamaRAMCache(capacity_bytes=cache_mb << 20))
     conn.send(("ready", {"n_ctx": llama.n_ctx()}))
     link, stop = Link(conn), threading.Event()
     threading.Thread(target=report_progress, args=(link, llama, stop), daemon=True).start()
@@ -158,10 +173,10 @@ def prefer_me_for_the_oom_killer() -> None:
 
 def main(argv: list[str]) -> None:
     prefer_me_for_the_oom_killer()
-    fd, path, n_ctx, threads, seed = argv
+    fd, path, n_ctx, threads, seed, cache_mb = argv
     conn = Connection(int(fd))
     try:
-        serve(conn, path, int(n_ctx), int(threads), int(seed))
+        serve(conn, path, int(n_ctx), int(threads), int(seed), int(cache_mb))
     finally:
         conn.close()
 
