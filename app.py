@@ -23,6 +23,7 @@ from sparring.trainer.pages import install_trainer_routes
 from sparring.ui import handlers, profiles
 from sparring.ui.auth import LOCAL_USER, auth_config, check_login
 from sparring.ui.guards import install_guards
+from sparring.ui.heap import settle
 from sparring.ui.routes import install_routes
 from sparring.ui.state import AppState, install_session_release
 from sparring.ui.turns import END_ACTION, RETRY_ACTION, REWIND_ACTION, STARTER_ACTION
@@ -59,6 +60,8 @@ async def _startup() -> None:
     except UserError as exc:  # unreachable or invalid database: say so and stop
         print(f"Error: {exc}", file=sys.stderr, flush=True)
         os._exit(2)
+    if _settings.gc_freeze:  # last: after everything start-up builds (sparring/ui/heap.py)
+        settle(APP.personas)
 
 
 if _auth.multi_user:
