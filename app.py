@@ -22,6 +22,7 @@ from sparring.storage.schema import ensure_schema
 from sparring.trainer.pages import install_trainer_routes
 from sparring.ui import handlers, profiles
 from sparring.ui.auth import LOCAL_USER, auth_config, check_login
+from sparring.ui.clock import install_clock
 from sparring.ui.guards import install_guards
 from sparring.ui.heap import settle
 from sparring.ui.routes import install_routes
@@ -43,6 +44,7 @@ install_routes()
 install_trainer_routes(chainlit_app, _settings)
 install_guards()
 install_session_release()
+install_clock()
 
 
 @cl.data_layer
