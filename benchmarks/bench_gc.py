@@ -33,7 +33,10 @@ async def probe(server: AppServer, **params: int) -> dict[str, Any]:
         return dict(response.json())
 
 
-async def drive(server: AppServer, coaches: int, duration: float, types: int) -> tuple[Any, Any, Tally]:
+async def drive(server: AppServer, coaches: int, duration: float, types: int,
+                warmup: float = 0.0) -> tuple[Any, Any, Tally]:
+    if warmup:  # first chats: lazy imports, caches filled once
+        await load(server, coaches, warmup)
     before = await probe(server, reset=1, types=types)
     tally = await load(server, coaches, duration)
     after = await probe(server, types=types)
@@ -46,6 +49,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=40.0)
     parser.add_argument("--delay", type=float, default=0.05)
     parser.add_argument("--types", action="store_true")
+    parser.add_argument("--warmup", type=float, default=0.0,
+                        help="seconds of the same load before measuring (default: none)")
     parser.add_argument("--apps", nargs="+", default=["sparring", "bare"])
     parser.add_argument("--env", nargs="*", default=[], help="KEY=VALUE for the Sparring server")
     args = parser.parse_args()
@@ -58,7 +63,8 @@ def main() -> None:
             server = AppServer(Path(tmp), env=env, app_file=PROBE)
             server.start()
             try:
-                before, after, tally = asyncio.run(drive(server, args.coaches, args.duration, int(args.types)))
+                before, after, tally = asyncio.run(drive(server, args.coaches, args.duration, int(args.types),
+                                                          args.warmup))
             finally:
                 server.stop()
         print(f"== {target}: {args.coaches} coaches, {args.duration:.0f} s: turns {tally.turns}, "
@@ -67,10 +73,16 @@ def main() -> None:
         print(f"   tracked after start-up {before['tracked']} frozen {before['frozen']} "
               f"thresholds {before['thresholds']}")
         print(f"   tracked after load     {after['tracked']} frozen {after['frozen']}")
+        print(f"   server CPU {after['cpu_s']} s, {after['cpu_s'] * 1000 / max(1, tally.turns):.0f} ms per turn")
         print(f"   collections {after['count']} seconds {after['seconds']} collected {after['collected']}")
         print(f"   longest (ms, gen) {after['longest_ms']}")
         if "garbage" in after:
             print("   garbage: " + json.dumps(after["garbage"]))
+        for key in ("where_inner", "where_ours", "where_stacks"):
+            if key in after:
+                print(f"   {key}:")
+                for name, n in after[key]:
+                    print(f"      {n:>5} {name}")
         if args.types:
             print("   types after start-up: " + json.dumps(before["types"][:25]))
             print("   types after load:     " + json.dumps(after["types"][:25]))
