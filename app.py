@@ -22,7 +22,9 @@ from sparring.storage.schema import ensure_schema
 from sparring.trainer.pages import install_trainer_routes
 from sparring.ui import handlers, profiles
 from sparring.ui.auth import LOCAL_USER, auth_config, check_login
+from sparring.ui.clock import install_clock
 from sparring.ui.guards import install_guards
+from sparring.ui.heap import settle
 from sparring.ui.routes import install_routes
 from sparring.ui.state import AppState, install_session_release
 from sparring.ui.turns import END_ACTION, RETRY_ACTION, REWIND_ACTION, STARTER_ACTION
@@ -42,6 +44,7 @@ install_routes()
 install_trainer_routes(chainlit_app, _settings)
 install_guards()
 install_session_release()
+install_clock()
 
 
 @cl.data_layer
@@ -59,6 +62,8 @@ async def _startup() -> None:
     except UserError as exc:  # unreachable or invalid database: say so and stop
         print(f"Error: {exc}", file=sys.stderr, flush=True)
         os._exit(2)
+    if _settings.gc_freeze:  # last: after everything start-up builds (sparring/ui/heap.py)
+        settle(APP.personas)
 
 
 if _auth.multi_user:

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_server_load.py [--coaches 20 50] [--duration 30] [--delay 0.05]
     .venv/bin/python benchmarks/bench_server_load.py --duration 120      # the issue's 2-minute runs
+    .venv/bin/python benchmarks/bench_server_load.py --before /tmp/before  # older code, same run
 
 For each number of coaches, starts `chainlit run --headless` on 127.0.0.1 (Sparring's
 `app.py` with `SPARRING_MODEL=fake`, then `benchmarks/bare_app.py`), connects that many
@@ -131,8 +132,11 @@ def run_app(app_file: Path, coaches: int, duration: float, env: dict[str, str],
             server.stop()
 
 
-def run_one(app_file: Path, coaches: int, args: argparse.Namespace) -> Tally:
-    return run_app(app_file, coaches, args.duration, {"SPARRING_FAKE_TOKEN_DELAY": str(args.delay)})
+def run_one(app_file: Path, coaches: int, args: argparse.Namespace, pythonpath: str = "") -> Tally:
+    env = {"SPARRING_FAKE_TOKEN_DELAY": str(args.delay)}
+    if pythonpath:  # another checkout's `sparring` package ahead of this one's
+        env["PYTHONPATH"] = pythonpath
+    return run_app(app_file, coaches, args.duration, env)
 
 
 def main() -> None:
@@ -140,14 +144,21 @@ def main() -> None:
     parser.add_argument("--coaches", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per run (issue: 120)")
     parser.add_argument("--delay", type=float, default=0.05, help="seconds between fake tokens")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a checkout of older code (e.g. `git worktree add /tmp/before <commit>`): "
+                        "its app runs too, in the same run, for a before/after table")
     args = parser.parse_args()
+    apps: list[tuple[str, Path, str]] = [("sparring", ROOT / "app.py", "")]
+    if args.before is not None:
+        apps.append(("before", args.before.resolve() / "app.py", str(args.before.resolve())))
+    apps.append(("bare", BARE_APP, ""))
     print(f"fake model, {args.delay * 1000:.0f} ms per token, {args.duration:.0f} s per run, 127.0.0.1")
     print(f"{'app':<9} {'coaches':>7} {'turns':>6} {'p50 ttft':>9} {'p95 ttft':>9} {'errors':>6} "
           f"{'lost':>5} {'peak RSS MB':>11} {'load avg':>8}")
     for coaches in args.coaches:
         results = {}
-        for label, app_file in (("sparring", ROOT / "app.py"), ("bare", BARE_APP)):
-            tally = run_one(app_file, coaches, args)
+        for label, app_file, pythonpath in apps:
+            tally = run_one(app_file, coaches, args, pythonpath)
             results[label] = tally
             print(f"{label:<9} {coaches:>7} {tally.turns:>6} {pct(tally.ttft, 0.5):>9.3f} "
                   f"{pct(tally.ttft, 0.95):>9.3f} {len(tally.errors):>6} {tally.lost:>5} "
@@ -159,7 +170,13 @@ def main() -> None:
         print(f"  {coaches} coaches: sparring/bare p95 first token = {ratio:.2f}x "
               f"(target <= 1.2: {'met' if ratio <= 1.2 else 'NOT met'}); "
               f"p50 {pct(s.ttft, 0.5) / pct(b.ttft, 0.5):.2f}x; "
-              f"mean {statistics.fmean(s.ttft or [0]):.3f} vs {statistics.fmean(b.ttft or [0]):.3f} s")
+              f"mean {statistics.fmean(s.ttft or [0]):.3f} vs {statistics.fmean(b.ttft or [0]):.3f} s; "
+              f"turns {s.turns / max(1, b.turns):.2f}x")
+        if "before" in results:
+            old = results["before"]
+            print(f"  {coaches} coaches: before/bare p95 first token = "
+                  f"{pct(old.ttft, 0.95) / pct(b.ttft, 0.95):.2f}x, p50 {pct(old.ttft, 0.5) / pct(b.ttft, 0.5):.2f}x; "
+                  f"turns {old.turns / max(1, b.turns):.2f}x")
     print(load_average())
 
 

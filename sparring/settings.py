@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     fake_token_delay: float = Field(
         0.0, ge=0.0, description="For --model fake: seconds between streamed tokens."
     )
+    gc_freeze: bool = Field(
+        True,
+        description="Web app: load what a first chat would at start-up, then exclude those "
+        "long-lived objects from garbage collection (gc.freeze), so that full collections, "
+        "which pause every stream, stay short. Off: Python's default collector.",
+    )
 
     default_persona: str = Field(
         "sceptic", description="The persona a new practice starts with (CLI and web app)."

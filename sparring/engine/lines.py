@@ -17,6 +17,8 @@ import itertools
 import random
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
 
 from sparring.persona.model import MOVE_TALK, BankLine, Concern, Move, Persona, TalkType
 
@@ -41,10 +43,11 @@ NEIGHBOURS: dict[Move, tuple[Move, ...]] = {
 }
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=4096)  # bank lines are scored against every coach line: bounded, repeats
+def content_words(text: str) -> frozenset[str]:
     """Lower-case content words, plural 's' dropped, stop words removed."""
     words = _WORD.findall(text.lower())
-    return {w.rstrip("s") if len(w) > 4 else w for w in words if w not in _STOP and len(w) > 2}
+    return frozenset(w.rstrip("s") if len(w) > 4 else w for w in words if w not in _STOP and len(w) > 2)
 
 
 def similar(a: str, b: str) -> bool:
@@ -55,18 +58,24 @@ def similar(a: str, b: str) -> bool:
     return shared >= 3 and shared >= 0.5 * min(len(x), len(y))
 
 
-def _own_words(line: BankLine) -> set[str]:
-    return content_words(line.text) | content_words(" ".join(line.topics))
+def _own_words(line: BankLine) -> frozenset[str]:
+    return _words_of(line.text, tuple(line.topics))
 
 
-def _pairs(text: str) -> set[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def _words_of(text: str, topics: tuple[str, ...]) -> frozenset[str]:
+    return content_words(text) | content_words(" ".join(topics))
+
+
+@lru_cache(maxsize=4096)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent content words: a shared phrase ("shift leads") says more than two shared words."""
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2]
-    return set(itertools.pairwise(words))
+    return frozenset(itertools.pairwise(words))
 
 
 def relevance(
-    line: BankLine, coach_words: set[str], rarity: dict[str, float] | None = None, coach_text: str = ""
+    line: BankLine, coach_words: AbstractSet[str], rarity: dict[str, float] | None = None, coach_text: str = ""
 ) -> float:
     """The coach's content words the line (or its topics) uses, each weighted by how rare it
     is among the candidate lines: "shift leads" picks the one line about shift leads, while a
@@ -129,7 +138,7 @@ def pick_line(
     return rng.choice(top)
 
 
-def _rarity(persona: Persona, coach_words: set[str]) -> dict[str, float]:
+def _rarity(persona: Persona, coach_words: AbstractSet[str]) -> dict[str, float]:
     """1 / the number of the persona's lines (any move) that use each of the coach's words:
     "shift leads" is specific to Graham's bank, "time" or "team" is in a dozen lines."""
     counts = dict.fromkeys(coach_words, 0)

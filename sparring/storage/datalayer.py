@@ -19,17 +19,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
 
 from sparring.storage.batch import TX
 from sparring.storage.files import LocalStorageClient
 from sparring.storage.outbox import ATTEMPTS, DatabaseUnavailable, Outbox, Pending, transient
+from sparring.storage.retry import retrying
 from sparring.storage.reviews import ReviewStore
 from sparring.storage.schema import normalise_url
 from sparring.storage.sessions import PracticeStore
@@ -115,9 +109,7 @@ class SparringDataLayer(TurnWrites, SQLAlchemyDataLayer):
             return None  # never overtake an older queued write
         attempts = tracked or WRITE_ATTEMPTS
         try:
-            async for attempt in self._retrying("a statement", attempts):
-                with attempt:
-                    return await self._statement(query, parameters)
+            return await self._retrying("a statement", lambda: self._statement(query, parameters), attempts)
         except SQLAlchemyError as exc:  # parameters are hidden (see __init__)
             if not transient(exc):
                 log.warning("database statement failed: %s", exc)
@@ -130,20 +122,16 @@ class SparringDataLayer(TurnWrites, SQLAlchemyDataLayer):
             log.error("database read failed after %d tries", attempts)
         return None
 
-    def _retrying(self, what: str, attempts: int = 0) -> AsyncRetrying:
+    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]], attempts: int = 0) -> T:
         """Tries while the database is busy or briefly away, with a growing pause."""
         attempts = attempts or WRITE_ATTEMPTS
 
-        def busy(state: RetryCallState) -> None:
-            error = state.outcome.exception() if state.outcome else None
+        def busy(number: int, error: BaseException) -> None:
             log.warning("database busy or unreachable writing %s (try %d of %d): %s",
-                        what, state.attempt_number, attempts, type(error).__name__)
+                        what, number, attempts, type(error).__name__)
 
-        return AsyncRetrying(
-            stop=stop_after_attempt(attempts), wait=wait_exponential(multiplier=RETRY_PAUSE_S),
-            retry=retry_if_exception(lambda e: isinstance(e, SQLAlchemyError) and transient(e)),
-            after=busy, reraise=True,
-        )
+        return await retrying(call, attempts=attempts, pause=RETRY_PAUSE_S, after=busy,
+                              retry_if=lambda e: isinstance(e, SQLAlchemyError) and transient(e))
 
     async def _statement(self, query: str, parameters: dict[str, Any]) -> list[dict[str, Any]] | int | None:
         """One try: the statement in its own transaction, rolled back if it fails."""

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import sessionmaker
-from tenacity import AsyncRetrying
 
 from sparring.storage.batch import MAX_OPEN_S, TX, Run, TurnBatch, Tx
 from sparring.storage.outbox import DatabaseUnavailable, Outbox, transient
@@ -63,7 +62,7 @@ class TurnWrites:
         self._flushing: dict[str, asyncio.Task[None]] = {}
         self.turns_written = 0
 
-    def _retrying(self, what: str, attempts: int = 0) -> AsyncRetrying:
+    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]], attempts: int = 0) -> T:
         raise NotImplementedError
 
     async def _queue(self, kind: str, run: Callable[[], Awaitable[Any]], seq: int | None = None) -> None:
@@ -128,9 +127,7 @@ class TurnWrites:
             return
 
         try:
-            async for attempt in self._retrying("a turn"):
-                with attempt:
-                    await self._commit(batch)
+            await self._retrying("a turn", lambda: self._commit(batch))
         except SQLAlchemyError as exc:
             if transient(exc):  # the whole turn waits in the outbox, in its place in line
                 await self._queue("turn", lambda: self._commit_once(batch), batch.seq)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import chainlit as cl
 from chainlit.data import get_data_layer
 from langchain_core.language_models import BaseChatModel
-from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_exponential
 
 from sparring.persona.loader import load_personas
 from sparring.persona.model import Persona
@@ -22,6 +21,7 @@ from sparring.providers import keep_last_call, make_chat_model
 from sparring.providers.profile import profile_for
 from sparring.settings import Settings
 from sparring.storage.datalayer import SparringDataLayer
+from sparring.storage.retry import retrying
 from sparring.storage.sessions import PracticeStore, StoredPractice
 from sparring.ui.auth import AuthConfig
 
@@ -183,18 +183,14 @@ async def save(live: Live) -> bool:
     live.sync()
     thread_id = cl.context.session.thread_id
 
-    def failed(state: RetryCallState) -> None:
+    def failed(number: int, error: BaseException) -> None:
         # The exception type only: the message may quote the record (the coach's words).
-        error = state.outcome.exception() if state.outcome else None
         log.warning("saving practice session %s failed (try %d of %d): %s", thread_id,
-                    state.attempt_number, SAVE_ATTEMPTS, type(error).__name__)
+                    number, SAVE_ATTEMPTS, type(error).__name__)
 
     try:
-        async for attempt in AsyncRetrying(stop=stop_after_attempt(SAVE_ATTEMPTS),
-                                           wait=wait_exponential(multiplier=SAVE_PAUSE_S),
-                                           after=failed, reraise=True):
-            with attempt:
-                await store.save(thread_id, current_user(), live.stored)
+        await retrying(lambda: store.save(thread_id, current_user(), live.stored),
+                       attempts=SAVE_ATTEMPTS, pause=SAVE_PAUSE_S, after=failed)
     except Exception:
         log.error("could not save practice session %s; it stays in memory", thread_id)
     else:
