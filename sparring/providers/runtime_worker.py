@@ -75,15 +75,6 @@ def _prompt_ids(llama: Any, messages: list[dict[str, str]]) -> list[int]:
     return list(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
 
 
-def _prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def _inspect(llama: Any, messages: list[dict[str, str]] | None) -> dict[str, Any]:
     cached = list(llama.input_ids[: llama.n_tokens])
     states = llama.cache.cache_state if llama.cache is not None else {}
@@ -96,8 +87,9 @@ def _inspect(llama: Any, messages: list[dict[str, str]] | None) -> dict[str, Any
     if messages is not None:
         ids = _prompt_ids(llama, messages)
         # what `Llama.create_completion` would reuse: the live KV cache or the best saved state
-        saved = max((_prefix(list(key), ids) for key in states), default=0)
-        out |= {"prompt_tokens": len(ids), "reused_tokens": max(_prefix(cached, ids), saved)}
+        prefix = llama.longest_token_prefix  # the measure `Llama.create_completion` itself uses
+        saved = max((prefix(key, ids) for key in states), default=0)
+        out |= {"prompt_tokens": len(ids), "reused_tokens": max(prefix(cached, ids), saved)}
     return out
 
 
