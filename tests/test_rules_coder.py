@@ -39,10 +39,10 @@ def code(coder: RulesCoder, text: str, context: str | None = None) -> TurnCodes:
         "Given everything on your plate, what feels most pressing?",
         # issue 17: an invitation wrapped in a hedge, "talk to me about", a long comma-laden preamble
         "I'm wondering if you could tell me a bit about how the restructure landed with your team?",
-        "Can you talk to me about what a good week would look like for you?",
+        "Can you talk with me about what a good week would look like for you?",
         "Okay, so the reorg moved two of your leads and the budget review is next week, um, what are "
         "your thoughts about where to start?",
-        "When are you thinking you might raise it with her?",
+        "When are you thinking of raising it with her?",
     ],
 )
 def test_open_questions(coder: RulesCoder, text: str) -> None:

@@ -50,7 +50,7 @@ _HEDGE = re.compile(
     r"i'd (?:love|like) to (?:hear|know)(?: more)?(?: about)?|i'm interested in|"
     r"(?:i )?would love to hear|tell me)\s+(what|how|why|where|when|who|which|whether|if|about|more)\b"
 )
-# "I'm wondering if you can tell me about ...": the hedge wraps an invitation, not a yes/no question.
+# "I'd be curious whether you could describe ...": the hedge wraps an invitation, not a yes/no question.
 _HEDGED_INVITE = re.compile(
     r"\b(?:wonder(?:ing)?|curious)\s+(?:if|whether)\s+(?:you\s+)?(?:can|could|would|might)\s+(?:you\s+)?"
     r"(?:please\s+)?(?:tell me|talk|share|describe|explain|walk me through|say (?:a bit |a little )?more|"
