@@ -6,9 +6,10 @@ the same out-of-fold data), the rules alone on the same turns; the same for the 
 dev split (grouped by manager line); and the gold test split, which no fitting or
 threshold ever saw, for the shipped learned coder and the rules.
 
-    .venv/bin/python benchmarks/bench_coder_accuracy.py [--full]
+    .venv/bin/python benchmarks/bench_coder_accuracy.py [--full] [--nested]
 
-`--full` also prints precision/recall/F1 per label and the confusion tables.
+`--full` also prints precision/recall/F1 per label and the confusion tables; `--nested`
+adds the nested check (each fold's thresholds chosen on the other four folds only).
 Needs scikit-learn (`pip install -e '.[train]'`) for the cross-validation and the
 AnnoMI split in ../shared/data; without either it says so and prints only the gold
 test split.
@@ -31,6 +32,8 @@ from sparring.coding.rules import RulesCoder  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--full", action="store_true", help="per-label P/R/F1 and confusion tables too")
+    parser.add_argument("--nested", action="store_true",
+                        help="also the nested check: thresholds chosen on four folds, applied to the fifth (~3 min)")
     args = parser.parse_args()
     columns = []
     try:
@@ -50,6 +53,10 @@ def main() -> None:
         print("thresholds chosen on the folds: " + ", ".join(
             f"{h}={t:.3f}/{val.modes.get(h, 'rules veto')}" for h, t in val.thresholds.items()))
         columns += val.columns
+        if args.nested:
+            from sparring.coding.validation import nested
+
+            columns += nested(val)
     from sparring.coding.validation import full_tables, held_out, side_by_side
 
     columns += held_out(LearnedCoder(), RulesCoder())

@@ -100,6 +100,13 @@ def test_the_same_line_is_no_reflection_without_a_manager_line(coder: LearnedCod
     ("text", "kind"),
     [
         ("If we could change one thing over the next month that would really help you, what would it be?", "open"),
+        # issue 17's wording, and spoken questions after a long preamble
+        ("If we could change one thing in the next month that would make a real difference for you, what would it be?",
+         "open"),
+        ("Okay, so the reorg moved two of your leads, um, what are your thoughts about where to start?", "open"),
+        ("I'm wondering if you could tell me a bit about how the restructure landed with your team?", "open"),
+        ("So you said the release slipped twice, is that right?", "closed"),
+        ("Is it the hiring or the budget that worries you more?", "closed"),
         ("-um, so how has that been landing with the team?", "open"),
         ("And, uh, did the budget meeting go ahead in the end?", "closed"),
     ],

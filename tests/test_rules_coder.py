@@ -37,6 +37,12 @@ def code(coder: RulesCoder, text: str, context: str | None = None) -> TurnCodes:
         "Walk me through how Monday's meeting went.",
         "Why does the rota matter so much to you?",
         "Given everything on your plate, what feels most pressing?",
+        # issue 17: an invitation wrapped in a hedge, "talk to me about", a long comma-laden preamble
+        "I'm wondering if you could tell me a bit about how the restructure landed with your team?",
+        "Can you talk with me about what a good week would look like for you?",
+        "Okay, so the reorg moved two of your leads and the budget review is next week, um, what are "
+        "your thoughts about where to start?",
+        "When are you thinking of raising it with her?",
     ],
 )
 def test_open_questions(coder: RulesCoder, text: str) -> None:
@@ -57,6 +63,9 @@ def test_open_questions(coder: RulesCoder, text: str) -> None:
         "Can you tell me if the offsite went ahead?",  # "tell me" about a yes/no
         "did the offsite go ahead",  # no question mark
         "I was wondering whether you'd be up for trying it.",
+        "I'm wondering if you could tell me whether the offsite went ahead?",  # the invitation asks yes/no
+        "The rota changed again last week, your team was not told, is that right?",  # a tag after commas
+        "So the budget, the hiring, which of those comes first?",  # a pick, however long the preamble
     ],
 )
 def test_closed_questions(coder: RulesCoder, text: str) -> None:

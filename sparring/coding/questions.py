@@ -41,6 +41,7 @@ _TAG = re.compile(
 _INVITE = re.compile(
     r"^(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|(?:please\s+)?)"
     r"(?:tell me|say (?:a bit |a little )?more|talk me through|walk me through|describe|"
+    r"talk (?:to me |with me |a (?:little )?bit )?about|say (?:a (?:little )?bit )?about|"
     r"explain|share|help me understand|give me a sense|paint me a picture|fill me in)"
     r"(?!\s+(?:if|whether)\b)"
 )
@@ -49,6 +50,15 @@ _HEDGE = re.compile(
     r"i'd (?:love|like) to (?:hear|know)(?: more)?(?: about)?|i'm interested in|"
     r"(?:i )?would love to hear|tell me)\s+(what|how|why|where|when|who|which|whether|if|about|more)\b"
 )
+# "I'd be curious whether you could describe ...": the hedge wraps an invitation, not a yes/no question.
+_HEDGED_INVITE = re.compile(
+    r"\b(?:wonder(?:ing)?|curious)\s+(?:if|whether)\s+(?:you\s+)?(?:can|could|would|might)\s+(?:you\s+)?"
+    r"(?:please\s+)?(?:tell me|talk|share|describe|explain|walk me through|say (?:a bit |a little )?more|"
+    r"help me understand)(?!\s+(?:if|whether)\b)"
+)
+# The last comma clause of a long question, when it opens with a wh-word: "..., what would help most?"
+_LAST_WH_CLAUSE = re.compile(r",\s*(?:(?:um|uh|so|and|but|well|then|now|okay|ok)\b[,]?\s*)*"
+                             r"((?:what|how|why|where|when|who|which)\b[^,]*)$")
 _FACT_HOW = re.compile(r"^how (?:many|much|long|often|old|far|soon|big)\b")
 _SUGGEST_HOW = re.compile(r"^(?:how|what) about\b|^why (?:don't|not|wouldn't)\b")
 _LEADING_WHAT = re.compile(
@@ -56,7 +66,7 @@ _LEADING_WHAT = re.compile(
     r"(?:the idea of|trying|if (?:you|we)))"
 )
 _WH_OPEN_MODAL = re.compile(
-    r"^(?:where|when|which\s+(?!of\b)\w+)\s+(?:would|could|might|do you (?:think|see|want)|"
+    r"^(?:where|when|which\s+(?!of\b)\w+)\s+(?:would|could|might|do you (?:think|see|want)|are you thinking|"
     r"(?:do|would) you (?:like|want))\b"
 )
 _FACT_WHAT = re.compile(r"^what (?:time|day|date|year|month|percentage|number|size)\b")
@@ -95,7 +105,7 @@ def classify(sentence: Sentence) -> Kind | None:
     """Open, closed, or None when the sentence is not a question at all."""
     low = sentence.low.rstrip(" .!")
     head = _head(low, sentence.ends_with_qmark)
-    if _INVITE.match(head):
+    if _INVITE.match(head) or _HEDGED_INVITE.search(low):
         return "open"
     hedge = _HEDGE.search(low)
     if hedge and not sentence.ends_with_qmark and not _TAG.search(low[-24:]):
@@ -107,6 +117,12 @@ def classify(sentence: Sentence) -> Kind | None:
         return wh
     if _AUX_HEAD.match(head):
         return "closed"
+    if sentence.ends_with_qmark and not _TAG.search(low[-24:]):
+        # A long preamble the fronting rule cannot peel ("Okay, so the reorg moved two of your leads and
+        # the review is next week, um, what would help most?"): the question is the last clause.
+        last = _LAST_WH_CLAUSE.search(low.rstrip(" ?"))
+        if last and (kind := _wh_kind(last.group(1))) is not None:
+            return kind
     if hedge:
         return "closed" if hedge.group(1) in ("whether", "if") else "open"
     if sentence.ends_with_qmark:

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from sparring.coding.codes import TurnCodes
 from sparring.coding.corpus import Example
-from sparring.coding.features import featurise
+from sparring.coding.features import OPEN_HEAD_FEATURES, featurise
 from sparring.coding.learned import HEADS, MODES, NEVER, VETO_OVERRIDE, LinearHeads, combine
 from sparring.coding.metrics import Evaluation, evaluate
 from sparring.coding.rules import RulesCoder
@@ -112,24 +113,38 @@ def _design(prep: Prepared, cfg: Config) -> tuple[Any, list[str]]:
     return x[:, keep].tocsr(), [names[i] for i in keep]
 
 
-def _fit_heads(x: Any, prep: Prepared, rows: np.ndarray, cfg: Config) -> dict[str, LogisticRegression]:
+#: Heads that read only some features: the rest are zeroed for them, so their weights stay 0 there
+#: and run time needs nothing special (the open/closed head reads only the question sentences).
+HEAD_FEATURES: dict[str, tuple[str, ...]] = {"open": OPEN_HEAD_FEATURES}
+
+
+def _head_columns(x: Any, names: Sequence[str], head: str) -> Any:
+    prefixes = HEAD_FEATURES.get(head)
+    if prefixes is None:
+        return x
+    keep = np.array([n.startswith(prefixes) for n in names], dtype=float)
+    return x @ sparse.diags(keep)
+
+
+def _fit_heads(x: Any, names: Sequence[str], prep: Prepared, rows: np.ndarray,
+               cfg: Config) -> dict[str, LogisticRegression]:
     weights = np.array([cfg.gold_weight if e.source == "gold" else 1.0 for e in prep.examples])
     models = {}
     for head in HEADS:
         ys = [target(head, prep.examples[i].labels) for i in rows]
         use = np.array([i for i, y in zip(rows, ys, strict=True) if y is not None])
         y = np.array([int(bool(v)) for v in ys if v is not None])
-        models[head] = _fit(x[use], y, weights[use], cfg)
+        models[head] = _fit(_head_columns(x, names, head)[use], y, weights[use], cfg)
     return models
 
 
 def out_of_fold(prep: Prepared, cfg: Config) -> np.ndarray:
     """P(head) for every turn from a model that never saw its group: shape (turns, heads)."""
-    x, _ = _design(prep, cfg)
+    x, names = _design(prep, cfg)
     groups = np.array([e.group for e in prep.examples])
     oof = np.zeros((len(prep.examples), len(HEADS)))
     for train, valid in GroupKFold(n_splits=FOLDS).split(x, groups=groups):
-        models = _fit_heads(x, prep, train, cfg)
+        models = _fit_heads(x, names, prep, train, cfg)
         for j, head in enumerate(HEADS):
             oof[valid, j] = models[head].predict_proba(x[valid])[:, 1]
     return oof
@@ -190,18 +205,23 @@ def choose_thresholds(prep: Prepared, oof: np.ndarray) -> tuple[dict[str, float]
     thresholds[VETO_OVERRIDE] = NEVER
     combine_mode = {h: MODES[h][0] for h in HEADS}
     by_source = {s: [i for i, e in enumerate(prep.examples) if e.source == s] for s in ("annomi", "gold")}
-    gold_rows = by_source["gold"]
     dummy = np.zeros((0, len(HEADS)))
-    floor = {h: objective(h, score(prep, [prep.rules[i] for i in gold_rows], gold_rows)) - GOLD_SLACK
-             for h in HEADS}
+    # The open/closed head only decides between the two for a turn already taken as a question, so
+    # its threshold is chosen on the turns the experts coded as questions (issue 17's figure); the
+    # other heads on all turns.
+    rows_for = {h: {s: [i for i in by_source[s] if h != "open" or prep.examples[i].labels.get("question")]
+                    for s in by_source} for h in HEADS}
+    floor = {h: objective(h, score(prep, [prep.rules[i] for i in rows_for[h]["gold"]], rows_for[h]["gold"]))
+             - GOLD_SLACK for h in HEADS}
 
     cache: dict[Any, TurnCodes] = {}
 
     def value(head: str) -> float:
         model = LinearHeads({}, dummy, np.zeros(len(HEADS)), dict(thresholds), dict(combine_mode), {})
+        gold_rows = rows_for[head]["gold"]
         gold = objective(head, score(prep, decisions(prep, oof, model, gold_rows, cache), gold_rows))
         penalty = 5.0 * max(0.0, floor[head] - gold)
-        rows = by_source["annomi"]
+        rows = rows_for[head]["annomi"]
         if all(target(head, prep.examples[i].labels) is None for i in rows):
             return gold  # no labels for this head in AnnoMI (empathy)
         return objective(head, score(prep, decisions(prep, oof, model, rows, cache), rows)) - penalty
@@ -232,7 +252,7 @@ def fit_final(prep: Prepared, cfg: Config, thresholds: dict[str, float], modes: 
               meta: dict[str, Any]) -> dict[str, Any]:
     """Fit every head on all training turns and return the JSON document to ship."""
     x, names = _design(prep, cfg)
-    models = _fit_heads(x, prep, np.arange(len(prep.examples)), cfg)
+    models = _fit_heads(x, names, prep, np.arange(len(prep.examples)), cfg)
     coef = np.vstack([np.round(models[h].coef_[0], 5) for h in HEADS])  # (heads, features)
     used = np.flatnonzero(np.abs(coef).max(axis=0) > 0)  # drop features every head ignores
     return {

@@ -100,6 +100,30 @@ def cross_validate(cfg: Config) -> Validation:
     return Validation(prep, oof, thresholds, modes, columns)
 
 
+def nested(val: Validation) -> list[Column]:
+    """The nested check: each fold's thresholds and combination modes chosen on the other four folds'
+    out-of-fold probabilities only, then applied to it. The probabilities come from the same grouped
+    5-fold models; C, the vocabulary floor and the features were still chosen on these folds."""
+    from sklearn.model_selection import GroupKFold
+
+    from sparring.coding.training import FOLDS, Prepared, choose_thresholds, decisions
+
+    prep, oof = val.prep, val.oof
+    groups = np.array([e.group for e in prep.examples])
+    codes: dict[int, TurnCodes] = {}
+    for train, valid in GroupKFold(n_splits=FOLDS).split(oof, groups=groups):
+        sub = Prepared([prep.examples[i] for i in train], [prep.rules[i] for i in train],
+                       [prep.features[i] for i in train])
+        thresholds, modes = choose_thresholds(sub, oof[train])
+        heads = LinearHeads({}, np.zeros((0, len(HEADS))), np.zeros(len(HEADS)), thresholds, modes, {})
+        codes.update(zip(valid.tolist(), decisions(prep, oof, heads, valid.tolist()), strict=True))
+    columns = []
+    for source, title in (("annomi", "AnnoMI (nested)"), ("gold", "gold dev (nested)")):
+        rows = [i for i, e in enumerate(prep.examples) if e.source == source]
+        columns.append(column(f"learned, {title}", [prep.examples[i] for i in rows], [codes[i] for i in rows]))
+    return columns
+
+
 def held_out(coder: TurnCoder, rules: TurnCoder) -> list[Column]:
     """The gold test split, never used for fitting or thresholds, for the learned coder and the rules."""
     test = load_gold("test")
