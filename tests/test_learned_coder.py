@@ -109,6 +109,11 @@ def test_the_same_line_is_no_reflection_without_a_manager_line(coder: LearnedCod
         ("Is it the hiring or the budget that worries you more?", "closed"),
         ("-um, so how has that been landing with the team?", "open"),
         ("And, uh, did the budget meeting go ahead in the end?", "closed"),
+        # a suggestion put as a yes/no question stays closed (issue 17's line; the static-vector open
+        # head once coded it open, which would reward advice in disguise as an open question)
+        ("Have you thought about delegating the reporting to Priya?", "closed"),
+        ("Have you tried delegating some of it?", "closed"),
+        ("Have you thought about asking your boss for help?", "closed"),
     ],
 )
 def test_spoken_and_long_fronted_questions(coder: LearnedCoder, text: str, kind: str) -> None:
