@@ -22,6 +22,7 @@ from langchain_core.messages import BaseMessage
 
 from sparring.engine import guards
 from sparring.engine.events import Event, Reset, Token
+from sparring.engine.scanner import Scanner
 from sparring.providers.errors import ModelUnavailable, translate
 
 #: Words of the evaluator's rubric. A manager never talks about how the coach is scored: a
@@ -87,6 +88,7 @@ async def guarded_stream(
     raw = ""
     shown = ""
     failure = ""
+    scanner = Scanner(ctx)  # `guards.scan`'s answers, reading each token's text once
     stream = model.astream(messages, seed=seed)
     try:
         async for chunk in stream:
@@ -95,7 +97,7 @@ async def guarded_stream(
                 continue
             raw += piece
             cleaned = guards.clean(raw, ctx)
-            found = guards.scan(cleaned, ctx)
+            found = scanner.scan(cleaned)
             if found is not None:
                 failure = found
                 break
