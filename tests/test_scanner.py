@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from sparring.engine import guards, sense
 from sparring.engine.scanner import _ROLE, Scanner
+from sparring.engine.stream import RUBRIC_TERMS
 from sparring.engine.watch import public_text
-from sparring.engine.window import Runs, Windowed, alternatives
+from sparring.engine.window import Runs, Windowed, alternatives, windowed
 from sparring.persona.loader import load_persona_file
 
 PERSONA = load_persona_file(Path(__file__).resolve().parents[1] / "personas" / "sceptic.yaml")
@@ -111,6 +112,21 @@ def test_every_phrase_is_decided_alike_however_it_is_cut(phrase: str) -> None:
                 cuts = sorted(rng.sample(range(1, len(reply)), min(len(reply) - 1, rng.randint(1, 12))))
                 tokens = [reply[a:b] for a, b in zip([0, *cuts], [*cuts, len(reply)], strict=True)]
                 assert disagreements(Scanner, tokens, ctx, cleaned=rng.random() < 0.5) == [], tokens
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tokens=split_reply(), extra=st.from_regex(RUBRIC_TERMS))
+def test_the_rubric_filter_finds_what_a_full_search_finds(tokens: list[str], extra: str) -> None:
+    """`without_rubric`'s windowed search, on the shown text growing token by token."""
+    rubric = windowed(RUBRIC_TERMS)
+    runs, shown = Runs(rubric.classes), ""
+    for token in [*tokens, extra]:
+        text = shown + token
+        runs.extend(text, len(shown))
+        assert rubric.found(text, len(shown), runs.longest) == (RUBRIC_TERMS.search(text) is not None)
+        if RUBRIC_TERMS.search(text):
+            break
+        shown = text
 
 
 def test_the_comparison_catches_a_scanner_that_reads_only_the_new_text(monkeypatch: pytest.MonkeyPatch) -> None:

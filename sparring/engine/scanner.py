@@ -18,11 +18,10 @@ that trip every shipped pattern.
 from __future__ import annotations
 
 import itertools
-import re
 from collections import Counter
 
 from sparring.engine import guards, sense
-from sparring.engine.window import Runs, Windowed
+from sparring.engine.window import Runs, windowed
 
 #: The guards' searched patterns, in the order `guards.scan` tries them, with the failure
 #: each one means. Built once per process (`_windows`).
@@ -33,15 +32,6 @@ _ROLE = (
     (sense._COACH_VOICE, "coach_voice"),
     (sense._META, "meta"),
 )
-_WINDOWS: dict[re.Pattern[str], Windowed] = {}
-
-
-def _windowed(pattern: re.Pattern[str]) -> Windowed:
-    found = _WINDOWS.get(pattern)
-    if found is None:
-        found = _WINDOWS[pattern] = Windowed(pattern)
-    return found
-
 
 def _content_word(word: str) -> str | None:
     """`guards._content`'s rule for one word: None if it is not a content word."""
@@ -55,9 +45,9 @@ class Scanner:
 
     def __init__(self, ctx: guards.GuardContext) -> None:
         self.ctx = ctx
-        self._role = [(_windowed(p), failure) for p, failure in _ROLE]
-        self._man = _windowed(sense._MAN)
-        self._agreeable = _windowed(sense._AGREEABLE)
+        self._role = [(windowed(p), failure) for p, failure in _ROLE]
+        self._man = windowed(sense._MAN)
+        self._agreeable = windowed(sense._AGREEABLE)
         self._classes = sorted({c for w, _ in (*self._role, (self._man, ""), (self._agreeable, ""))
                                 for c in w.classes})
         self._note = guards._grams(ctx.note, 4) if ctx.note else None

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from re import _constants as C  # type: ignore[attr-defined]  # the parser's node names
 from re import _parser  # type: ignore[attr-defined]  # read only: sizes of a pattern
 from typing import Any
@@ -214,3 +215,9 @@ class Windowed:
             if part.search(text, pos) is not None:
                 return True
         return False
+
+
+@cache
+def windowed(pattern: re.Pattern[str]) -> Windowed:
+    """The `Windowed` form of a module-level pattern, analysed once per process."""
+    return Windowed(pattern)
