@@ -22,6 +22,8 @@ from langchain_core.messages import BaseMessage
 
 from sparring.engine import guards
 from sparring.engine.events import Event, Reset, Token
+from sparring.engine.scanner import Scanner
+from sparring.engine.window import Runs, windowed
 from sparring.providers.errors import ModelUnavailable, translate
 
 #: Words of the evaluator's rubric. A manager never talks about how the coach is scored: a
@@ -87,6 +89,7 @@ async def guarded_stream(
     raw = ""
     shown = ""
     failure = ""
+    scanner = Scanner(ctx)  # `guards.scan`'s answers, reading each token's text once
     stream = model.astream(messages, seed=seed)
     try:
         async for chunk in stream:
@@ -95,7 +98,7 @@ async def guarded_stream(
                 continue
             raw += piece
             cleaned = guards.clean(raw, ctx)
-            found = guards.scan(cleaned, ctx)
+            found = scanner.scan(cleaned)
             if found is not None:
                 failure = found
                 break
@@ -153,17 +156,22 @@ async def without_rubric(events: AsyncIterator[Event], outcome: Outcome) -> Asyn
     so the coach gets the same clear message and Retry as for any other endpoint fault.
     """
     shown = ""
+    rubric = windowed(RUBRIC_TERMS)  # searched only where a new match can start
+    runs = Runs(rubric.classes)
     try:
         async for event in events:
             if isinstance(event, Token):
-                if RUBRIC_TERMS.search(shown + event.text):
+                text = shown + event.text
+                runs.extend(text, len(shown))
+                if rubric.found(text, len(shown), runs.longest):
                     if shown:
                         yield Reset("rubric_leak")
                     outcome.failure = "rubric_leak"
                     return
-                shown += event.text
+                shown = text
             elif isinstance(event, Reset):
                 shown = ""
+                runs = Runs(rubric.classes)
             yield event
     except json.JSONDecodeError as exc:
         if shown:

@@ -40,7 +40,8 @@ async def _say(text: str, **kwargs: Any) -> cl.Message:
 def _new_live(app: AppState, persona: Persona, options: PracticeOptions) -> Live:
     from sparring.engine.session import PracticeSession
 
-    session = PracticeSession(persona, options.difficulty, app.model(options.model), app.settings)
+    session = PracticeSession(persona, options.difficulty, app.model(options.model), app.settings,
+                              coder=app.coder())
     stored = StoredPractice(transcript=session.transcript, options=options)
     return Live(persona=persona, practice=app.practice(session, options.model), stored=stored)
 
@@ -211,7 +212,7 @@ async def on_settings_update(app: AppState, values: dict[str, Any]) -> None:
 
         try:
             session = PracticeSession.resume(live.session.transcript, live.persona,
-                                             app.model(new.model), app.settings)
+                                             app.model(new.model), app.settings, coder=app.coder())
             live.practice = app.practice(session, new.model)
             live.practice.save_hook = live.save
         except USER_FACING as exc:
@@ -245,7 +246,7 @@ async def on_chat_resume(app: AppState, thread: ThreadDict) -> None:
         options = options.model_copy(update={"model": app.settings.model})
     try:
         session = PracticeSession.resume(stored.transcript, persona, app.model(options.model),
-                                         app.settings)
+                                         app.settings, coder=app.coder())
     except USER_FACING as exc:
         await _say(f"Cannot continue this session: {exc}")
         return

@@ -26,6 +26,7 @@ from sparring.storage.sessions import PracticeStore, StoredPractice
 from sparring.ui.auth import AuthConfig
 
 if TYPE_CHECKING:
+    from sparring.coding.codes import TurnCoder
     from sparring.coding.judge import LLMJudge
     from sparring.engine.session import PracticeSession
     from sparring.practice import Practice
@@ -42,6 +43,7 @@ class AppState:
     auth: AuthConfig
     _models: dict[str, BaseChatModel] = field(default_factory=dict)
     _judges: dict[str, LLMJudge] = field(default_factory=dict)
+    _coder: TurnCoder | None = None
 
     def personas(self) -> dict[str, Persona]:
         """Read on each use so a trainer's edit shows on the next chat without a restart."""
@@ -55,12 +57,21 @@ class AppState:
             self._models[spec] = make_chat_model(spec, self.settings)
         return self._models[spec]
 
+    def coder(self) -> TurnCoder:
+        """The tier-1 coder of every chat and of the judges, so a line is coded once."""
+        if self._coder is None:
+            from sparring.coding.learned import default_coder
+            from sparring.practice.memo import MemoCoder
+
+            self._coder = MemoCoder(default_coder())
+        return self._coder
+
     def judge(self, spec: str) -> LLMJudge:
         """One judge per judge spec, shared by every chat in this process."""
         from sparring.coding.judge import make_judge
 
         if spec not in self._judges:
-            judge = make_judge(self.settings.with_model(spec))
+            judge = make_judge(self.settings.with_model(spec), rules=self.coder())
             _unrecorded(judge.model)
             self._judges[spec] = judge
         return self._judges[spec]

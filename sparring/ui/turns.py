@@ -21,6 +21,7 @@ from sparring.engine.transcript import TurnRecord
 from sparring.errors import USER_FACING, UserError
 from sparring.practice import Judged
 from sparring.ui import render
+from sparring.ui.pacing import Pacer
 from sparring.ui.state import AppState, Live
 
 log = logging.getLogger("sparring.ui")
@@ -176,18 +177,25 @@ async def _stream(live: Live, reply: cl.Message, text: str, note: cl.Step | None
                   note_sent: asyncio.Task[Any] | None, coach_id: str | None) -> TurnRecord:
     """Show the practice's events to the end (after `Done` it saves and starts the judge)."""
     record: TurnRecord | None = None
+    pacer = Pacer(asyncio.get_running_loop().time)  # pieces closer than 0.1 s go out together
     async for event in live.practice.turn(text):
         if isinstance(event, Token):
             if not reply.streaming and note_sent is not None and not note_sent.done():
                 await _sent(note_sent)  # the note goes above the reply, even from a fast model
-            await reply.stream_token(event.text)
+            ready = pacer.add(event.text)
+            if ready:
+                await reply.stream_token(ready)
         elif isinstance(event, Reset):
+            pacer.reset()
             if event.reason == MODEL_ERROR:
                 continue  # keep what was shown: `_failed` marks it as cut off
             reply.content = ""
             if reply.streaming:
                 await cl.context.emitter.send_token(id=reply.id, token="", is_sequence=True)
         elif isinstance(event, Done):
+            held = pacer.flush()
+            if held:  # the last pieces reach the browser as streamed text, as before
+                await reply.stream_token(held)
             record = event.record
             await _show_reply(live, reply, record, note, note_sent, coach_id)
     if record is None:
