@@ -119,9 +119,17 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
+def content_word(word: str) -> str | None:
+    """The content-word rule of the concern and echo checks (also read word by word by
+    `scanner.Scanner`): None for a stop word or a short one, else the word without a plural s."""
+    if word in _STOP or len(word) <= 2:
+        return None
+    return word.rstrip("s") if len(word) > 4 else word
+
+
 @lru_cache(maxsize=64)
 def _content(text: str) -> tuple[str, ...]:
-    return tuple(w.rstrip("s") if len(w) > 4 else w for w in _words(text) if w not in _STOP and len(w) > 2)
+    return tuple(c for c in map(content_word, _words(text)) if c is not None)
 
 
 def _bigrams(words: tuple[str, ...]) -> set[tuple[str, str]]:

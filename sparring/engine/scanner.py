@@ -33,12 +33,6 @@ _ROLE = (
     (sense._META, "meta"),
 )
 
-def _content_word(word: str) -> str | None:
-    """`guards._content`'s rule for one word: None if it is not a content word."""
-    if word in guards._STOP or len(word) <= 2:
-        return None
-    return word.rstrip("s") if len(word) > 4 else word
-
 
 class Scanner:
     """`scan(text)` == `guards.scan(text, ctx)`, for one stream's successive partial replies."""
@@ -90,7 +84,7 @@ class Scanner:
         self._last_content = False
         for word in guards._WORD.findall(self._low, restart):
             self._words.append(word)
-            content = _content_word(word)
+            content = guards.content_word(word)
             self._last_content = content is not None
             if content is not None:
                 self._content.append(content)
