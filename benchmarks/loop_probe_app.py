@@ -1,0 +1,112 @@
+"""Sparring's app or the bare app, plus a read-only route reporting how long the event loop's callbacks ran.
+
+For `bench_loop.py` only (127.0.0.1 benchmarks; the product has no such route). A coach's
+first token waits for whatever callback holds the loop when its timer fires, so the tail
+of the first-token latency is set by the long callbacks, not by the total CPU.
+`asyncio.events.Handle._run` is wrapped to time each callback; `GET /bench/loop` returns,
+since the last `?reset=1`: a histogram of callback durations, the time spent in callbacks
+over 2/5/10 ms, and which coroutines ran the longest steps.
+
+    LOOP_PROBE_TARGET=bare chainlit run benchmarks/loop_probe_app.py --headless --host 127.0.0.1
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from _asyncio import Task as _CTask
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+if os.environ.get("LOOP_PROBE_TARGET", "sparring") == "bare":
+    import bare_app  # noqa: F401  - registers the bare app's handlers
+else:
+    import app  # noqa: F401  - registers Sparring's Chainlit handlers
+
+PATH = "/bench/loop"
+BOUNDS_MS = (0.5, 1, 2, 5, 10, 20, 50, 100)
+_hist: list[int] = [0] * (len(BOUNDS_MS) + 1)
+_over: dict[float, float] = {}
+_names: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+_slow: Counter[str] = Counter()
+_state: dict[str, float] = {}
+
+
+def _reset() -> None:
+    _hist[:] = [0] * (len(BOUNDS_MS) + 1)
+    _over.clear()
+    _over.update({2.0: 0.0, 5.0: 0.0, 10.0: 0.0})
+    _names.clear()
+    _slow.clear()
+    _state.update(t0=time.perf_counter(), busy=0.0, n=0.0, cpu0=time.process_time())
+
+
+def _describe(handle: asyncio.Handle) -> str:
+    cb = getattr(handle, "_callback", None)
+    task = getattr(cb, "__self__", None)
+    if isinstance(task, asyncio.tasks._PyTask | _CTask):
+        coro = task.get_coro()
+        return getattr(coro, "__qualname__", type(coro).__name__)
+    return getattr(cb, "__qualname__", repr(cb))[:80]
+
+
+def _install_timer() -> None:
+    original = asyncio.events.Handle._run
+
+    def timed(self: asyncio.Handle) -> None:
+        start = time.perf_counter()
+        original(self)
+        ms = (time.perf_counter() - start) * 1000
+        _state["busy"] += ms
+        _state["n"] += 1
+        i = 0
+        while i < len(BOUNDS_MS) and ms > BOUNDS_MS[i]:
+            i += 1
+        _hist[i] += 1
+        for bound in _over:
+            if ms > bound:
+                _over[bound] += ms
+        if ms > 2:
+            name = _describe(self)
+            entry = _names[name]
+            entry[0] += 1
+            entry[1] += ms
+            entry[2] = max(entry[2], ms)
+
+    asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+
+
+def report(reset: int = 0) -> dict[str, Any]:
+    wall = time.perf_counter() - _state["t0"]
+    out: dict[str, Any] = {
+        "wall_s": round(wall, 1), "callbacks": int(_state["n"]), "busy_s": round(_state["busy"] / 1000, 2),
+        "cpu_s": round(time.process_time() - _state["cpu0"], 2),
+        "hist": dict(zip([f"<={b}ms" for b in BOUNDS_MS] + [f">{BOUNDS_MS[-1]}ms"], _hist, strict=True)),
+        "ms_in_callbacks_over": {f">{k:g}ms": round(v) for k, v in _over.items()},
+        "slow": sorted(([n, int(c), round(t), round(m, 1)] for n, (c, t, m) in _names.items()),
+                       key=lambda r: -r[2])[:20],
+    }
+    if reset:
+        _reset()
+    return out
+
+
+def _install() -> None:
+    from chainlit.server import app as fastapi_app
+
+    _reset()
+    _install_timer()
+    routes: list[Any] = fastapi_app.router.routes
+    if not any(getattr(r, "path", None) == PATH for r in routes):
+        fastapi_app.add_api_route(PATH, report, methods=["GET"])
+        routes.insert(0, routes.pop())  # ahead of Chainlit's catch-all
+
+
+_install()
