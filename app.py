@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import chainlit as cl
-from chainlit.config import config as cl_config
 from chainlit.server import app as chainlit_app
 from chainlit.types import ThreadDict
 
@@ -28,7 +27,6 @@ from sparring.ui.guards import install_guards
 from sparring.ui.heap import settle
 from sparring.ui.routes import install_routes
 from sparring.ui.state import AppState, install_session_release
-from sparring.ui.tasks import finished, use_c_tasks
 from sparring.ui.turns import END_ACTION, RETRY_ACTION, REWIND_ACTION, STARTER_ACTION
 from sparring.ui.wording import install_wording
 
@@ -39,8 +37,6 @@ except UserError as _exc:  # e.g. multi-user without a secret: one clear line, n
     print(f"Error: {_exc}", file=sys.stderr)
     raise SystemExit(2) from None
 
-if _settings.c_tasks:  # before Chainlit starts its loop: no task is made before this
-    use_c_tasks()
 # Chainlit reads the signing secret from its own variable, right after loading this module.
 os.environ["CHAINLIT_AUTH_SECRET"] = _auth.secret
 APP = AppState(settings=_settings, auth=_auth)
@@ -87,17 +83,14 @@ else:
         return cl.User(identifier=LOCAL_USER, metadata={"provider": "local"})
 
 
-def _profiles(current_user: cl.User | None = None, language: str | None = None) -> list[cl.ChatProfile]:
+@cl.set_chat_profiles
+async def _profiles(current_user: cl.User | None = None, language: str | None = None
+                    ) -> list[cl.ChatProfile]:
     try:
         return profiles.chat_profiles(APP.personas(), APP.settings.default_persona)
     except UserError as exc:  # broken persona files: the chat explains it on start
         logging.getLogger("sparring.ui").error("%s", exc)
         return []
-
-
-# Chainlit runs this with `run_until_complete` inside the loop whenever a chat opens; as a
-# finished future it returns without stepping other tasks there (sparring/ui/tasks.py).
-cl_config.code.set_chat_profiles = finished(_profiles)
 
 
 @cl.on_chat_start

@@ -3,8 +3,7 @@
 No engine, coder, guards, storage or profiles: an opening message, then each coach
 line is answered by streaming a fixed manager line word by word with the same
 pacing as Sparring's fake model (`SPARRING_FAKE_TOKEN_DELAY`). Header login only,
-so the same socket client drives both apps. `BARE_C_TASKS=1` gives it asyncio's C tasks
-and futures as Sparring's app has (`sparring/ui/tasks.py`), to show what that alone is worth.
+so the same socket client drives both apps.
 
     chainlit run benchmarks/bare_app.py --headless --host 127.0.0.1 --port 8001
 """
@@ -19,10 +18,6 @@ import secrets
 import chainlit as cl
 from starlette.datastructures import Headers
 
-if os.environ.get("BARE_C_TASKS") == "1":
-    from sparring.ui.tasks import use_c_tasks
-
-    use_c_tasks()
 os.environ.setdefault("CHAINLIT_AUTH_SECRET", secrets.token_urlsafe(32))
 DELAY = float(os.environ.get("SPARRING_FAKE_TOKEN_DELAY", "0.05"))
 #: As long as a typical persona example line, so both apps stream about as many tokens.

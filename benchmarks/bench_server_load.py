@@ -3,7 +3,6 @@
     .venv/bin/python benchmarks/bench_server_load.py [--coaches 20 50] [--duration 30] [--delay 0.05]
     .venv/bin/python benchmarks/bench_server_load.py --duration 120      # the 2-minute runs
     .venv/bin/python benchmarks/bench_server_load.py --before /tmp/before  # older code, same run
-    .venv/bin/python benchmarks/bench_server_load.py --bare-c-tasks  # + the bare app on C tasks
 
 For each number of coaches, starts `chainlit run --headless` on 127.0.0.1 (Sparring's
 `app.py` with `SPARRING_MODEL=fake`, then `benchmarks/bare_app.py`), connects that many
@@ -133,9 +132,8 @@ def run_app(app_file: Path, coaches: int, duration: float, env: dict[str, str],
             server.stop()
 
 
-def run_one(app_file: Path, coaches: int, args: argparse.Namespace, pythonpath: str = "",
-            extra: dict[str, str] | None = None) -> Tally:
-    env = {"SPARRING_FAKE_TOKEN_DELAY": str(args.delay), **(extra or {})}
+def run_one(app_file: Path, coaches: int, args: argparse.Namespace, pythonpath: str = "") -> Tally:
+    env = {"SPARRING_FAKE_TOKEN_DELAY": str(args.delay)}
     if pythonpath:  # another checkout's `sparring` package ahead of this one's
         env["PYTHONPATH"] = pythonpath
     return run_app(app_file, coaches, args.duration, env)
@@ -149,23 +147,18 @@ def main() -> None:
     parser.add_argument("--before", type=Path, default=None,
                         help="a checkout of older code (e.g. `git worktree add /tmp/before <commit>`): "
                         "its app runs too, in the same run, for a before/after table")
-    parser.add_argument("--bare-c-tasks", action="store_true",
-                        help="also the bare app with asyncio's C tasks, as Sparring's app runs "
-                        "(BARE_C_TASKS=1): what the rest of the difference is")
     args = parser.parse_args()
-    apps: list[tuple[str, Path, str, dict[str, str]]] = [("sparring", ROOT / "app.py", "", {})]
+    apps: list[tuple[str, Path, str]] = [("sparring", ROOT / "app.py", "")]
     if args.before is not None:
-        apps.append(("before", args.before.resolve() / "app.py", str(args.before.resolve()), {}))
-    apps.append(("bare", BARE_APP, "", {}))
-    if args.bare_c_tasks:
-        apps.append(("bare+C", BARE_APP, "", {"BARE_C_TASKS": "1"}))
+        apps.append(("before", args.before.resolve() / "app.py", str(args.before.resolve())))
+    apps.append(("bare", BARE_APP, ""))
     print(f"fake model, {args.delay * 1000:.0f} ms per token, {args.duration:.0f} s per run, 127.0.0.1")
     print(f"{'app':<9} {'coaches':>7} {'turns':>6} {'p50 ttft':>9} {'p95 ttft':>9} {'errors':>6} "
           f"{'lost':>5} {'peak RSS MB':>11} {'load avg':>8}")
     for coaches in args.coaches:
         results = {}
-        for label, app_file, pythonpath, extra in apps:
-            tally = run_one(app_file, coaches, args, pythonpath, extra)
+        for label, app_file, pythonpath in apps:
+            tally = run_one(app_file, coaches, args, pythonpath)
             results[label] = tally
             print(f"{label:<9} {coaches:>7} {tally.turns:>6} {pct(tally.ttft, 0.5):>9.3f} "
                   f"{pct(tally.ttft, 0.95):>9.3f} {len(tally.errors):>6} {tally.lost:>5} "
@@ -179,11 +172,6 @@ def main() -> None:
               f"p50 {pct(s.ttft, 0.5) / pct(b.ttft, 0.5):.2f}x; "
               f"mean {statistics.fmean(s.ttft or [0]):.3f} vs {statistics.fmean(b.ttft or [0]):.3f} s; "
               f"turns {s.turns / max(1, b.turns):.2f}x")
-        if "bare+C" in results:
-            c = results["bare+C"]
-            print(f"  {coaches} coaches: sparring/(bare with C tasks) p95 first token = "
-                  f"{pct(s.ttft, 0.95) / pct(c.ttft, 0.95):.2f}x, p50 {pct(s.ttft, 0.5) / pct(c.ttft, 0.5):.2f}x; "
-                  f"turns {s.turns / max(1, c.turns):.2f}x")
         if "before" in results:
             old = results["before"]
             print(f"  {coaches} coaches: before/bare p95 first token = "

@@ -77,12 +77,6 @@ class Settings(BaseSettings):
         "long-lived objects from garbage collection (gc.freeze), so that full collections, "
         "which pause every stream, stay short. Off: Python's default collector.",
     )
-    c_tasks: bool = Field(
-        True,
-        description="Web app: run asyncio's C tasks and futures instead of the pure-Python ones "
-        "`chainlit run` installs (nest_asyncio), which cost about a tenth of the server's CPU "
-        "under load (sparring/ui/tasks.py). Off: keep nest_asyncio's classes.",
-    )
 
     default_persona: str = Field(
         "sceptic", description="The persona a new practice starts with (CLI and web app)."
