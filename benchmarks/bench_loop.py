@@ -77,6 +77,10 @@ def main() -> None:
         print("   longest steps (coroutine or callback, count > 2 ms, total ms, max ms):")
         for name, count, total, most in after["slow"]:
             print(f"      {count:>6} {total:>7} {most:>7}  {name}")
+        if "where_ms" in after:
+            print("   where the loop was held past 5 ms (1 ms samples: leaf < our frames):")
+            for name, count in after["where_ms"]:
+                print(f"      {count:>6}  {name}")
     print(load_average())
 
 

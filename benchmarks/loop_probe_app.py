@@ -5,7 +5,10 @@ first token waits for whatever callback holds the loop when its timer fires, so 
 of the first-token latency is set by the long callbacks, not by the total CPU.
 `asyncio.events.Handle._run` is wrapped to time each callback; `GET /bench/loop` returns,
 since the last `?reset=1`: a histogram of callback durations, the time spent in callbacks
-over 2/5/10 ms, and which coroutines ran the longest steps.
+over 2/5/10 ms, and which coroutines ran the longest steps. With `LOOP_PROBE_WHERE=1` a
+watcher thread also samples, every millisecond, where a callback that has held the loop
+for over 5 ms is: the code that makes the long steps (the switch interval is lowered to
+1 ms so the watcher gets the interpreter in time).
 
     LOOP_PROBE_TARGET=bare chainlit run benchmarks/loop_probe_app.py --headless --host 127.0.0.1
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
 import time
 from _asyncio import Task as _CTask
 from collections import Counter, defaultdict
@@ -37,6 +41,10 @@ _over: dict[float, float] = {}
 _names: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
 _slow: Counter[str] = Counter()
 _state: dict[str, float] = {}
+_WHERE = bool(os.environ.get("LOOP_PROBE_WHERE"))
+WHERE_AFTER_S = 0.005
+_running: list[float] = [0.0]  # when the callback in progress started; 0 between callbacks
+_where: Counter[str] = Counter()
 
 
 def _reset() -> None:
@@ -45,6 +53,7 @@ def _reset() -> None:
     _over.update({2.0: 0.0, 5.0: 0.0, 10.0: 0.0})
     _names.clear()
     _slow.clear()
+    _where.clear()
     _state.update(t0=time.perf_counter(), busy=0.0, n=0.0, cpu0=time.process_time())
 
 
@@ -61,8 +70,9 @@ def _install_timer() -> None:
     original = asyncio.events.Handle._run
 
     def timed(self: asyncio.Handle) -> None:
-        start = time.perf_counter()
+        start = _running[0] = time.perf_counter()
         original(self)
+        _running[0] = 0.0
         ms = (time.perf_counter() - start) * 1000
         _state["busy"] += ms
         _state["n"] += 1
@@ -83,6 +93,29 @@ def _install_timer() -> None:
     asyncio.events.Handle._run = timed  # type: ignore[method-assign]
 
 
+def _short(path: str) -> str:
+    if "site-packages/" in path:
+        return path.split("site-packages/")[-1]
+    if "/sparring/" in path:
+        return "sparring/" + path.split("/sparring/")[-1]
+    return path.split("/")[-1]
+
+
+def _watch(loop_thread: int) -> None:
+    while True:
+        time.sleep(0.001)
+        started = _running[0]
+        if not started or time.perf_counter() - started < WHERE_AFTER_S:
+            continue
+        frame = sys._current_frames().get(loop_thread)
+        names = []
+        while frame is not None and len(names) < 60:
+            names.append(f"{_short(frame.f_code.co_filename)}:{frame.f_code.co_name}")
+            frame = frame.f_back
+        ours = [n for n in names if n.startswith(("sparring/", "app.py:", "bare_app.py:"))][:3]
+        _where[" < ".join([names[0], *ours] if ours else names[:4])] += 1
+
+
 def report(reset: int = 0) -> dict[str, Any]:
     wall = time.perf_counter() - _state["t0"]
     out: dict[str, Any] = {
@@ -93,6 +126,8 @@ def report(reset: int = 0) -> dict[str, Any]:
         "slow": sorted(([n, int(c), round(t), round(m, 1)] for n, (c, t, m) in _names.items()),
                        key=lambda r: -r[2])[:20],
     }
+    if _WHERE:
+        out["where_ms"] = _where.most_common(40)
     if reset:
         _reset()
     return out
@@ -103,6 +138,9 @@ def _install() -> None:
 
     _reset()
     _install_timer()
+    if _WHERE:
+        sys.setswitchinterval(0.001)
+        threading.Thread(target=_watch, args=(threading.get_ident(),), daemon=True).start()
     routes: list[Any] = fastapi_app.router.routes
     if not any(getattr(r, "path", None) == PATH for r in routes):
         fastapi_app.add_api_route(PATH, report, methods=["GET"])
