@@ -21,14 +21,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from probe import add_route, load_target, short
 
-if os.environ.get("GC_PROBE_TARGET", "sparring") == "bare":
-    import bare_app  # noqa: F401  - registers the bare app's handlers
-else:
-    import app  # noqa: F401  - registers Sparring's Chainlit handlers
+load_target("GC_PROBE_TARGET")
 
 PATH = "/bench/gc"
 #: With GC_PROBE_WHERE=1, which code was running when each collection started (what
@@ -64,18 +60,10 @@ def _callback(phase: str, info: dict[str, int]) -> None:
         _stats["pauses"].append((round(took * 1000, 1), g))
 
 
-def _short(path: str) -> str:
-    if "site-packages/" in path:
-        return path.split("site-packages/")[-1]
-    if "/sparring/" in path:
-        return "sparring/" + path.split("/sparring/")[-1]
-    return path.split("/")[-1]
-
-
 def _where(frame: Any) -> None:
-    names = []
+    names: list[str] = []
     while frame is not None and len(names) < 60:
-        names.append(f"{_short(frame.f_code.co_filename)}:{frame.f_code.co_name}")
+        names.append(f"{short(frame.f_code.co_filename)}:{frame.f_code.co_name}")
         frame = frame.f_back
     _inner[names[0] if names else "?"] += 1
     _ours[next((n for n in names if n.startswith(("sparring/", "app.py:", "bare_app.py:"))), "-")] += 1
@@ -115,16 +103,11 @@ def report(reset: int = 0, types: int = 0, modules: int = 0) -> dict[str, Any]:
 
 
 def _install() -> None:
-    from chainlit.server import app as fastapi_app
-
     _reset()
     gc.callbacks.append(_callback)
     if os.environ.get("GC_PROBE_SAVEALL"):  # what the collector frees: kept, to be counted
         gc.set_debug(gc.DEBUG_SAVEALL)
-    routes: list[Any] = fastapi_app.router.routes
-    if not any(getattr(r, "path", None) == PATH for r in routes):
-        fastapi_app.add_api_route(PATH, report, methods=["GET"])
-        routes.insert(0, routes.pop())  # ahead of Chainlit's catch-all
+    add_route(PATH, report)
 
 
 _install()

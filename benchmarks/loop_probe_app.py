@@ -25,14 +25,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from probe import add_route, load_target, short
 
-if os.environ.get("LOOP_PROBE_TARGET", "sparring") == "bare":
-    import bare_app  # noqa: F401  - registers the bare app's handlers
-else:
-    import app  # noqa: F401  - registers Sparring's Chainlit handlers
+load_target("LOOP_PROBE_TARGET")
 
 PATH = "/bench/loop"
 BOUNDS_MS = (0.5, 1, 2, 5, 10, 20, 50, 100)
@@ -93,14 +89,6 @@ def _install_timer() -> None:
     asyncio.events.Handle._run = timed  # type: ignore[method-assign]
 
 
-def _short(path: str) -> str:
-    if "site-packages/" in path:
-        return path.split("site-packages/")[-1]
-    if "/sparring/" in path:
-        return "sparring/" + path.split("/sparring/")[-1]
-    return path.split("/")[-1]
-
-
 def _watch(loop_thread: int) -> None:
     while True:
         time.sleep(0.001)
@@ -108,9 +96,9 @@ def _watch(loop_thread: int) -> None:
         if not started or time.perf_counter() - started < WHERE_AFTER_S:
             continue
         frame = sys._current_frames().get(loop_thread)
-        names = []
+        names: list[str] = []
         while frame is not None and len(names) < 60:
-            names.append(f"{_short(frame.f_code.co_filename)}:{frame.f_code.co_name}")
+            names.append(f"{short(frame.f_code.co_filename)}:{frame.f_code.co_name}")
             frame = frame.f_back
         ours = [n for n in names if n.startswith(("sparring/", "app.py:", "bare_app.py:"))][:3]
         _where[" < ".join([names[0], *ours] if ours else names[:4])] += 1
@@ -123,8 +111,8 @@ def report(reset: int = 0) -> dict[str, Any]:
         "cpu_s": round(time.process_time() - _state["cpu0"], 2),
         "hist": dict(zip([f"<={b}ms" for b in BOUNDS_MS] + [f">{BOUNDS_MS[-1]}ms"], _hist, strict=True)),
         "ms_in_callbacks_over": {f">{k:g}ms": round(v) for k, v in _over.items()},
-        "slow": sorted(([n, int(c), round(t), round(m, 1)] for n, (c, t, m) in _names.items()),
-                       key=lambda r: -r[2])[:20],
+        "slow": [[n, int(c), round(t), round(m, 1)] for n, (c, t, m) in
+                 sorted(_names.items(), key=lambda item: -item[1][1])[:20]],
     }
     if _WHERE:
         out["where_ms"] = _where.most_common(40)
@@ -134,17 +122,12 @@ def report(reset: int = 0) -> dict[str, Any]:
 
 
 def _install() -> None:
-    from chainlit.server import app as fastapi_app
-
     _reset()
     _install_timer()
     if _WHERE:
         sys.setswitchinterval(0.001)
         threading.Thread(target=_watch, args=(threading.get_ident(),), daemon=True).start()
-    routes: list[Any] = fastapi_app.router.routes
-    if not any(getattr(r, "path", None) == PATH for r in routes):
-        fastapi_app.add_api_route(PATH, report, methods=["GET"])
-        routes.insert(0, routes.pop())  # ahead of Chainlit's catch-all
+    add_route(PATH, report)
 
 
 _install()
