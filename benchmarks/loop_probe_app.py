@@ -20,7 +20,6 @@ import os
 import sys
 import threading
 import time
-from _asyncio import Task as _CTask
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ def _reset() -> None:
 def _describe(handle: asyncio.Handle) -> str:
     cb = getattr(handle, "_callback", None)
     task = getattr(cb, "__self__", None)
-    if isinstance(task, asyncio.tasks._PyTask | _CTask):
+    if hasattr(task, "get_coro"):  # a task's step, C or pure-Python (nest_asyncio)
         coro = task.get_coro()
         return getattr(coro, "__qualname__", type(coro).__name__)
     return getattr(cb, "__qualname__", repr(cb))[:80]
