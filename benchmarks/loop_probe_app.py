@@ -54,7 +54,7 @@ def _reset() -> None:
 
 def _describe(handle: asyncio.Handle) -> str:
     cb = getattr(handle, "_callback", None)
-    task = getattr(cb, "__self__", None)
+    task: Any = getattr(cb, "__self__", None)
     if hasattr(task, "get_coro"):  # a task's step, C or pure-Python (nest_asyncio)
         coro = task.get_coro()
         return getattr(coro, "__qualname__", type(coro).__name__)
