@@ -34,7 +34,6 @@ BOUNDS_MS = (0.5, 1, 2, 5, 10, 20, 50, 100)
 _hist: list[int] = [0] * (len(BOUNDS_MS) + 1)
 _over: dict[float, float] = {}
 _names: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
-_slow: Counter[str] = Counter()
 _state: dict[str, float] = {}
 _WHERE = bool(os.environ.get("LOOP_PROBE_WHERE"))
 WHERE_AFTER_S = 0.005
@@ -47,7 +46,6 @@ def _reset() -> None:
     _over.clear()
     _over.update({2.0: 0.0, 5.0: 0.0, 10.0: 0.0})
     _names.clear()
-    _slow.clear()
     _where.clear()
     _state.update(t0=time.perf_counter(), busy=0.0, n=0.0, cpu0=time.process_time())
 
