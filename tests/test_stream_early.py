@@ -7,10 +7,16 @@ shown as soon as that word arrives, so the coach is not kept waiting for three w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sparring.engine.events import Event, Reset, Token
-from sparring.engine.guards import GuardContext
-from sparring.engine.stream import Outcome, guarded_stream
+from sparring.engine.guards import QUOTES, GuardContext, check
+from sparring.engine.stream import Outcome, guarded_stream, streamable
+from sparring.persona.loader import load_persona_file
+from sparring.persona.model import Move
 from sparring.providers import FakeChatModel
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CTX = GuardContext(coach_text="What has this year been like?",
                    speaker_names=("Pat Tester", "Pat", "Tester"))
@@ -62,5 +68,45 @@ async def test_a_word_that_could_start_a_label_waits_only_until_it_cannot() -> N
     assert _tokens(events)[0] == "You know"  # "You" alone could have been "You:"
     events, _ = await _events("Patience is what I need from you.")
     assert _tokens(events)[0] == "Patience"  # "Pat" was held, "Patience" is not a name
-    events, _ = await _events("Look, my team is stretched thin.")
-    assert _tokens(events)[0] == "Look, my"  # "Look," alone could be a name on its own line
+    events, _ = await _events("Aisha, my team is stretched thin.")
+    assert _tokens(events)[0] == "Aisha, my"  # "Aisha," alone could be a name on its own line
+
+
+async def test_a_reply_opening_on_okay_or_look_is_shown_from_its_first_token() -> None:
+    for reply in ("Look, my team is stretched thin.", "Okay, fine. Ask your question.",
+                  "Honestly, I doubt it.", "Fair enough, go on."):
+        events, outcome = await _events(reply)
+        first = reply.split()[0]
+        assert _tokens(events)[0] == first, reply
+        assert "".join(_tokens(events)) == outcome.text == reply
+
+
+def test_an_opener_on_a_line_of_its_own_is_still_dropped_like_a_name() -> None:
+    # shown at once; should a new line follow, the cleaned reply no longer starts with it,
+    # and the stream withdraws it (`Reset("cleaned")`) before showing the rest
+    assert streamable("Okay, ", CTX) == "Okay,"
+    assert streamable("Okay,\nI doubt", CTX) == "I doubt"
+    assert check("Okay,\nI doubt it, honestly.", CTX).text == "I doubt it, honestly."
+    assert streamable("Aisha, ", CTX) == "" and streamable("Pat, ", CTX) == ""
+
+
+def _shipped_lines() -> list[tuple[GuardContext, str]]:
+    out = []
+    for path in sorted((ROOT / "personas").glob("*.yaml")):
+        persona = load_persona_file(path)
+        ctx = GuardContext(speaker_names=(persona.name, *persona.name.split()))
+        out += [(ctx, line.text) for move in Move for line in persona.bank(move)]
+    return out
+
+
+async def test_every_shipped_bank_line_is_shown_from_its_first_word() -> None:
+    """What the fake and the embedded model say: no line makes the coach wait a token."""
+    lines = _shipped_lines()
+    assert len(lines) > 500
+    late = []
+    for ctx, text in lines:
+        events, _ = await _events(text, ctx)
+        tokens = _tokens(events)
+        if not tokens or tokens[0] != text.split()[0].rstrip(QUOTES):
+            late.append(text[:40])
+    assert late == []

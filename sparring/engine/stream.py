@@ -58,13 +58,37 @@ def _may_become_label(first_line: str, ctx: guards.GuardContext) -> bool:
     return False
 
 
+#: Words a spoken reply opens on before a comma ("Okay, fine.", "Honestly, no."). They are
+#: never a name addressed on a line of its own ("Aisha,\n"), the case the start of a reply
+#: waits for: holding them cost the coach a token's wait on one bank line in six. A word
+#: missing here only waits for the next token, as every such word did before.
+_OPENER_WORDS = """
+    absolutely actually agreed ah aha ahh all alright also anyway aye basically besides
+    certainly clearly course definitely enough er erm exactly fair fine first fortunately
+    frankly gosh granted great ha hah hey hmm honestly hopefully huh indeed listen look mm
+    mhm nah naturally no nope now obviously of oh ok okay oops perfect personally please
+    possibly probably quite really right sadly seriously so sorry still sure thanks then
+    though totally true truly uh um understood unfortunately well whatever why wow yeah yep
+    yes yup"""
+OPENERS = frozenset(_OPENER_WORDS.split())
+_OPENER_WORD = re.compile(r"[a-z]+")
+
+
+def _may_be_vocative(first_line: str) -> bool:
+    """A first line shaped like a name and a comma, unless its words are openers."""
+    if not guards.VOCATIVE.match(first_line):
+        return False
+    words = _OPENER_WORD.findall(first_line.lower())
+    return not words or not all(w in OPENERS for w in words)
+
+
 def streamable(raw: str, ctx: guards.GuardContext, cleaned: str | None = None) -> str:
     """The part of a partial reply that can be shown now: cleaned, minus any start that
     could still turn into a speaker label (or a name on a line of its own) and any
     trailing quote. `cleaned` is `guards.clean(raw, ctx)` when the caller has it already
     (the stream cleans each partial reply once, not twice)."""
     first_line = raw.lstrip().split("\n", 1)[0]
-    if "\n" not in raw.lstrip() and (_may_become_label(first_line, ctx) or guards.VOCATIVE.match(first_line)):
+    if "\n" not in raw.lstrip() and (_may_become_label(first_line, ctx) or _may_be_vocative(first_line)):
         return ""
     return (guards.clean(raw, ctx) if cleaned is None else cleaned).rstrip(guards.QUOTES + " ")
 
