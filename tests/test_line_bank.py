@@ -247,3 +247,14 @@ async def test_a_free_model_sees_bank_lines_as_examples_and_an_adapting_one_only
         bank = {ln.text for ln in sceptic.bank(record.move)}
         assert all(ln.split(": ", 1)[1] in bank for ln in samples)
         assert record.manager in bank and record.spoken == "model"
+
+
+def test_a_copy_of_a_persona_with_other_lines_speaks_its_own_lines() -> None:
+    """The bank is worked out once per persona; a trainer's edited copy must not reuse it."""
+    base = build_persona(("one", "The budget scares me.", 5))
+    before = [ln.text for ln in base.bank(Move.DEFLECT)]
+    edited = base.model_copy(update={"example_lines": {**base.example_lines, Move.DEFLECT: ["Not this again."]}})
+    assert edited.bank(Move.DEFLECT)[0].text == "Not this again."
+    assert [ln.text for ln in base.bank(Move.DEFLECT)] == before
+    base.bank(Move.DEFLECT).clear()  # a caller's list is its own
+    assert [ln.text for ln in base.bank(Move.DEFLECT)] == before

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 Difficulty = Literal["easy", "realistic", "hard"]
 DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "realistic", "hard")
@@ -233,9 +233,23 @@ class Persona(Strict):
         default_factory=list, description="Suggested first lines for the coach in the UI."
     )
 
+    #: `bank` per move, worked out once: every turn asks for several moves' banks twice or
+    #: more (choosing the line, weighing the coach's words, the prompt), and the persona is
+    #: frozen once loaded.
+    _banks: dict[Move, tuple[BankLine, ...]] = PrivateAttr(default_factory=dict)
+    _banks_of: int = PrivateAttr(default=0)  # `model_copy` shares private attributes
+
     def bank(self, move: Move) -> list[BankLine]:
         """Every line for a move: the example lines, the bank's lines and, for reveals, each
         concern's own text (tagged with it), without duplicates."""
+        if self._banks_of != id(self):
+            self._banks, self._banks_of = {}, id(self)
+        cached = self._banks.get(move)
+        if cached is None:
+            cached = self._banks[move] = tuple(self._bank(move))
+        return list(cached)
+
+    def _bank(self, move: Move) -> list[BankLine]:
         out: list[BankLine] = []
         if move is Move.REVEAL_CONCERN:
             out += [BankLine(text=c.text.strip(), concern=c.id) for c in self.concerns]
