@@ -7,7 +7,9 @@ the tail of first-token latency follows the long callbacks more than the total C
 `bench_server_load`'s socket coaches (fake model, 50 ms per token) against
 `loop_probe_app.py` wrapping each app in turn, and prints first-token p50/p95, the
 histogram of callback durations, the time spent in callbacks longer than 2/5/10 ms, and
-the coroutines whose steps ran longest.
+the coroutines whose steps ran longest, and each turn's time inside the server split at
+the message handler: Chainlit's `process_message` to the handler, the handler to the first
+streamed token.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ def main() -> None:
               f"errors {len(tally.errors)}, lost {tally.lost}, load {os.getloadavg()[0]:.2f}")
         print(f"   loop busy {after['busy_s']} s of {after['wall_s']} s in {after['callbacks']} callbacks "
               f"({after['busy_s'] * 1000 / turns:.1f} ms per turn); process CPU {after['cpu_s']} s")
+        for name, values in after["phases"].items():
+            print(f"   {name:<18} {values}")
         print(f"   durations {after['hist']}")
         print(f"   ms in callbacks over {after['ms_in_callbacks_over']}")
         print("   longest steps (coroutine or callback, count > 2 ms, total ms, max ms):")

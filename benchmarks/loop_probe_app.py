@@ -10,12 +10,19 @@ watcher thread also samples, every millisecond, where a callback that has held t
 for over 5 ms is: the code that makes the long steps (the switch interval is lowered to
 1 ms so the watcher gets the interpreter in time).
 
+It also splits each turn's first-token time inside the server: from Chainlit's
+`process_message` to the app's message handler, and from there to the reply's first
+`stream_token`. At 50 coaches that split, not the loop, found the tail: one reply in six
+waited a whole token before its first word was shown (docs/BENCHMARKS.md, "The first word
+waited for a second one").
+
     LOOP_PROBE_TARGET=bare chainlit run benchmarks/loop_probe_app.py --headless --host 127.0.0.1
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import sys
 import threading
@@ -39,6 +46,9 @@ _WHERE = bool(os.environ.get("LOOP_PROBE_WHERE"))
 WHERE_AFTER_S = 0.005
 _running: list[float] = [0.0]  # when the callback in progress started; 0 between callbacks
 _where: Counter[str] = Counter()
+#: per turn, ms from `process_message` to the handler, and from the handler to the first token
+_phases: dict[str, list[float]] = {"to_handler_ms": [], "to_first_token_ms": []}
+_turn: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar("probe_turn", default=None)
 
 
 def _reset() -> None:
@@ -47,6 +57,8 @@ def _reset() -> None:
     _over.update({2.0: 0.0, 5.0: 0.0, 10.0: 0.0})
     _names.clear()
     _where.clear()
+    for values in _phases.values():
+        values.clear()
     _state.update(t0=time.perf_counter(), busy=0.0, n=0.0, cpu0=time.process_time())
 
 
@@ -101,6 +113,45 @@ def _watch(loop_thread: int) -> None:
         _where[" < ".join([names[0], *ours] if ours else names[:4])] += 1
 
 
+def _install_phases() -> None:
+    """Wrap the three points of a turn; each turn runs in its own task, so a context
+    variable carries its times from one to the next."""
+    import chainlit as cl
+    import chainlit.socket as socket
+    from chainlit.config import config
+
+    process, handler, stream_token = socket.process_message, config.code.on_message, cl.Message.stream_token
+    assert handler is not None
+
+    async def arrived(session: Any, payload: Any) -> None:
+        _turn.set({"arrived": time.perf_counter()})
+        await process(session, payload)
+
+    async def handled(message: Any) -> Any:
+        turn = _turn.get()
+        if turn is not None:
+            turn["handler"] = time.perf_counter()
+        return await handler(message)
+
+    async def first_token(self: Any, token: str, is_sequence: bool = False) -> None:
+        turn = _turn.get()
+        if turn is not None and "handler" in turn and "first" not in turn:
+            turn["first"] = time.perf_counter()
+            _phases["to_handler_ms"].append((turn["handler"] - turn["arrived"]) * 1000)
+            _phases["to_first_token_ms"].append((turn["first"] - turn["handler"]) * 1000)
+        await stream_token(self, token, is_sequence)
+
+    socket.process_message = arrived
+    config.code.on_message = handled
+    cl.Message.stream_token = first_token  # type: ignore[method-assign]
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values) or [float("nan")]
+    return {f"p{q}": round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))], 1)
+            for q in (50, 90, 95, 99)}
+
+
 def report(reset: int = 0) -> dict[str, Any]:
     wall = time.perf_counter() - _state["t0"]
     out: dict[str, Any] = {
@@ -110,6 +161,7 @@ def report(reset: int = 0) -> dict[str, Any]:
         "ms_in_callbacks_over": {f">{k:g}ms": round(v) for k, v in _over.items()},
         "slow": [[n, int(c), round(t), round(m, 1)] for n, (c, t, m) in
                  sorted(_names.items(), key=lambda item: -item[1][1])[:20]],
+        "phases": {name: _percentiles(values) for name, values in _phases.items()},
     }
     if _WHERE:
         out["where_ms"] = _where.most_common(40)
@@ -121,6 +173,7 @@ def report(reset: int = 0) -> dict[str, Any]:
 def _install() -> None:
     _reset()
     _install_timer()
+    _install_phases()
     if _WHERE:
         sys.setswitchinterval(0.001)
         threading.Thread(target=_watch, args=(threading.get_ident(),), daemon=True).start()
