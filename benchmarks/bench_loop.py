@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_loop.py [--coaches 50] [--duration 30] [--warmup 10]
 
-A coach's first token waits for whatever callback holds the loop when its timer fires, so
-the tail of first-token latency follows the long callbacks more than the total CPU. Runs
+A coach's first token waits for whatever callback holds the loop when its timer fires, and
+for whatever the app does before it shows a first word: this shows both. Runs
 `bench_server_load`'s socket coaches (fake model, 50 ms per token) against
 `loop_probe_app.py` wrapping each app in turn, and prints first-token p50/p95, the
 histogram of callback durations, the time spent in callbacks longer than 2/5/10 ms, and

@@ -1,8 +1,7 @@
 """Sparring's app or the bare app, plus a read-only route reporting how long the event loop's callbacks ran.
 
 For `bench_loop.py` only (127.0.0.1 benchmarks; the product has no such route). A coach's
-first token waits for whatever callback holds the loop when its timer fires, so the tail
-of the first-token latency is set by the long callbacks, not by the total CPU.
+first token waits for whatever callback holds the loop when its timer fires.
 `asyncio.events.Handle._run` is wrapped to time each callback; `GET /bench/loop` returns,
 since the last `?reset=1`: a histogram of callback durations, the time spent in callbacks
 over 2/5/10 ms, and which coroutines ran the longest steps. With `LOOP_PROBE_WHERE=1` a
