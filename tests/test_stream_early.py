@@ -7,16 +7,13 @@ shown as soon as that word arrives, so the coach is not kept waiting for three w
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sparring.engine.events import Event, Reset, Token
 from sparring.engine.guards import QUOTES, GuardContext, check
 from sparring.engine.stream import Outcome, guarded_stream, streamable
-from sparring.persona.loader import load_persona_file
+from sparring.persona.loader import load_personas
 from sparring.persona.model import Move
 from sparring.providers import FakeChatModel
-
-ROOT = Path(__file__).resolve().parents[1]
+from sparring.settings import ROOT
 
 CTX = GuardContext(coach_text="What has this year been like?",
                    speaker_names=("Pat Tester", "Pat", "Tester"))
@@ -92,8 +89,7 @@ def test_an_opener_on_a_line_of_its_own_is_still_dropped_like_a_name() -> None:
 
 def _shipped_lines() -> list[tuple[GuardContext, str]]:
     out = []
-    for path in sorted((ROOT / "personas").glob("*.yaml")):
-        persona = load_persona_file(path)
+    for persona in load_personas(ROOT / "personas").values():
         ctx = GuardContext(speaker_names=(persona.name, *persona.name.split()))
         out += [(ctx, line.text) for move in Move for line in persona.bank(move)]
     return out
