@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Self
 
 from common import ROOT, coach_line, load_average, rss_mb
+from probe import pct
 
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -110,13 +111,6 @@ async def load(server: UIServer, coaches: int, duration: float) -> Tally:
     await asyncio.gather(sample_rss(server.proc.pid, until, tally),
                          *(coach(server, token, n, until, tally) for n in range(coaches)))
     return tally
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def run_app(app_file: Path, coaches: int, duration: float, env: dict[str, str],

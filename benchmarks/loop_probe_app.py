@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from probe import add_route, load_target, short
+from probe import add_route, load_target, pct, short
 
 load_target("LOOP_PROBE_TARGET")
 
@@ -146,9 +146,7 @@ def _install_phases() -> None:
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values) or [float("nan")]
-    return {f"p{q}": round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))], 1)
-            for q in (50, 90, 95, 99)}
+    return {f"p{q}": round(pct(values, q / 100), 1) for q in (50, 90, 95, 99)}
 
 
 def report(reset: int = 0) -> dict[str, Any]:

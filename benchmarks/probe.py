@@ -1,4 +1,5 @@
-"""What `gc_probe_app.py` and `loop_probe_app.py` share: the app they wrap, their route, short paths.
+"""What `gc_probe_app.py` and `loop_probe_app.py` share: the app they wrap, their route, short paths,
+and the percentile every load benchmark reports.
 
 Kept small and free of Sparring's imports: a probe runs inside the server it measures.
 """
@@ -39,3 +40,11 @@ def short(path: str) -> str:
     if "/sparring/" in path:
         return "sparring/" + path.split("/sparring/")[-1]
     return path.split("/")[-1]
+
+
+def pct(values: list[float], q: float) -> float:
+    """The nearest-rank percentile (`q` from 0 to 1); NaN for no values."""
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
